@@ -1,0 +1,34 @@
+"""EM & VAE Explorer: the router. Page config, shared session keys, navigation; nothing else.
+
+Pages are listed once, in ``ui/pages_registry.py``. Run with ``streamlit run app.py``.
+"""
+
+import streamlit as st
+
+from ui import state
+from ui.pages_registry import sections
+
+st.set_page_config(
+    page_title="EM & VAE Explorer",
+    page_icon=":material/scatter_plot:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+state.init_session()
+page = st.navigation(
+    {
+        section: [
+            st.Page(
+                spec.path,
+                title=spec.title,
+                icon=spec.icon,
+                url_path=spec.slug,
+                default=spec.default,
+            )
+            for spec in specs
+        ]
+        for section, specs in sections().items()
+    }
+)
+page.run()
+state.sync_query_params()

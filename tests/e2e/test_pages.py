@@ -1,0 +1,95 @@
+"""Every registered page in a real browser, and a real upload through the home page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ui.pages_registry import PAGES
+
+pytestmark = pytest.mark.e2e
+
+HOME = next(spec for spec in PAGES if spec.default)
+GOOD_CSV = (
+    b"height,weight,age\n1.62,55.1,31\n1.75,72.4,45\n1.81,80.0,28\n1.58,49.9,52\n1.70,66.3,39\n"
+)
+BROKEN_CSV = b"name,city\nann,paris\nbob,rome\n"
+
+
+def metric(page, label: str) -> str:
+    """The value shown by the st.metric with this label."""
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label)
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def upload_file(page, path: Path, wait_for_run: Callable) -> None:
+    """Choose "Upload a CSV" and send a file through the real file input."""
+    page.get_by_text("Upload a CSV", exact=True).click()
+    wait_for_run(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text(path.name).first.wait_for()
+    wait_for_run(page)
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[spec.slug for spec in PAGES])
+def test_page_renders_without_errors(
+    page, open_app: Callable, alerts: Callable, shoot: Callable, spec
+) -> None:
+    open_app(page, spec.url_path)
+    assert page.locator('[data-testid="stMainBlockContainer"]').inner_text().strip()
+    assert alerts(page) == []
+    assert page.title().startswith(spec.title) or "EM & VAE Explorer" in page.title()
+    shoot(page, spec.slug)
+    # The projector size: a wall screen at full HD.
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    shoot(page, spec.slug)
+
+
+def test_home_link_reproduces_a_choice(page, open_app: Callable, alerts: Callable) -> None:
+    open_app(page, HOME.url_path, "dataset=iris&features=petal%20length,petal%20width&k=3")
+    assert alerts(page) == []
+    assert metric(page, "Rows") == "150"
+    assert metric(page, "Features used") == "2 of 4"
+
+
+def test_upload_a_csv_shows_its_preview(
+    page,
+    open_app: Callable,
+    alerts: Callable,
+    wait_for_run: Callable,
+    shoot: Callable,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes(GOOD_CSV)
+    open_app(page, HOME.url_path)
+    upload_file(page, path, wait_for_run)
+    assert alerts(page) == []
+    assert metric(page, "Rows") == "5"
+    assert metric(page, "Features used") == "3 of 3"
+    assert page.get_by_text("people.csv passed the check").is_visible()
+    shoot(page, "home-upload")
+
+
+def test_broken_upload_shows_the_message_and_the_page_keeps_working(
+    page, open_app: Callable, alerts: Callable, wait_for_run: Callable, tmp_path: Path
+) -> None:
+    path = tmp_path / "names.csv"
+    path.write_bytes(BROKEN_CSV)
+    open_app(page, HOME.url_path)
+    upload_file(page, path, wait_for_run)
+    shown = alerts(page)
+    assert len(shown) == 1
+    assert "names.csv" in shown[0] and "No column of numbers" in shown[0]
+    assert not page.locator('[data-testid="stException"]').count()
+    assert metric(page, "Rows") == "178"  # still the built-in wine data
+    # And the page still responds: back to the built-in data, pick another dataset.
+    page.get_by_text("Built-in dataset", exact=True).click()
+    wait_for_run(page)
+    page.locator('[data-testid="stSelectbox"]').click()
+    page.get_by_role("option", name="Iris flowers (4 sizes)").click()
+    wait_for_run(page)
+    assert alerts(page) == []
+    assert metric(page, "Rows") == "150"
