@@ -507,10 +507,7 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
     def _m_update(self, fam: Family, nk_raw: np.ndarray, sf: np.ndarray):
         nk = nk_raw + NK_EPS
         params = fam.params_from_stats(nk_raw, sf)
-        if self.uniform_weights:
-            weights = np.full(nk.shape[0], 1.0 / nk.shape[0])
-        else:
-            weights = nk / nk.sum()
+        weights = np.full(nk.shape[0], 1.0 / nk.shape[0]) if self.uniform_weights else nk / nk.sum()
         return nk, weights, params
 
     def _check_degenerate(self, fam: Family, params, nk, scale, iteration: int) -> None:
@@ -604,7 +601,9 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
             nk, weights, params = self._m_update(fam, nk_raw, sf)
             self._check_degenerate(fam, params, nk, scale, n_iter)
             if record:
-                records.append(StepRecord(n_iter, "M", weights, params))
+                records.append(
+                    StepRecord(n_iter, "M", weights, params, log_prior=fam.log_prior(params))
+                )
             lower_bound = loglik / n
             lower_bounds.append(lower_bound)
             if abs(lower_bound - prev_lower) < self.tol:
@@ -616,7 +615,6 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
             )
             records[-1].log_likelihood = loglik
             records[-1].elbo = expected + entropy(prev_resp)
-            records[-1].log_prior = fam.log_prior(params)
         result = InitResult(init, lower_bound, n_iter, converged, weights, params, lower_bounds)
         return result, records
 

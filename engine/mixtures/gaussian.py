@@ -11,14 +11,17 @@ from functools import lru_cache
 import numpy as np
 from scipy import linalg
 
-from .base import NK_EPS, BaseMixture, DegenerateFitError, Family, Params, m_step
+from .base import NK_EPS, BaseMixture, DegenerateFitError, Family, m_step
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 LOG_2PI = float(np.log(2 * np.pi))
 
-#: A component whose covariance, measured in units of the data's own spread, has a variance
-#: below this in some direction has collapsed onto a point or a lower-dimensional set.
-COLLAPSE_RATIO = 1e-8
+#: Variance (in units of the data's own variance per feature) below which a component that
+#: holds too few rows for its covariance counts as collapsed. Raising ``reg_covar`` above
+#: this share of the data's variance is one way out.
+COLLAPSE_FEW = 1e-3
+#: Variance without ``reg_covar`` (same units) below which a covariance is singular.
+COLLAPSE_SINGULAR = 1e-10
 
 
 # --------------------------------------------------------------------------------------
@@ -332,25 +335,45 @@ class GaussianFamily(Family):
         return mean + rng.standard_normal(size=(n, mean.shape[0])) * np.sqrt(cov[k])
 
     def degenerate(self, params, nk, scale):
-        """A component is degenerate when it holds (almost) no weight, or when its covariance,
-        measured in units of the data's spread per feature, has a direction of near-zero
-        variance (it sits on a point or a line)."""
+        """The first degenerate component, if any.
+
+        A component is degenerate when no row gives it weight, or when its variance in some
+        direction is tiny next to the data's own spread (held up only by ``reg_covar``) and
+        either it holds fewer rows' worth of weight than its covariance needs (D + 1 for full,
+        2 for diag and spherical) or its covariance without ``reg_covar`` is singular (its rows
+        are identical or lie on a line or plane). Variances are measured in units of each
+        feature's variance over the whole data, so a larger ``reg_covar`` is always a way out.
+        """
         empty = np.flatnonzero(nk < 1e-3)
         if empty.size:
             return int(empty[0]), "is empty: no row gives it any weight"
         unit = 1.0 / np.sqrt(np.where(scale > 0, scale, 1.0))
-        cov = params["covariances"]
         ct = self.covariance_type
+        D = unit.shape[0]
+        cov = params["covariances"]
         if ct in ("full", "tied"):
             covs = cov if ct == "full" else cov[None]
-            smallest = np.linalg.eigvalsh(covs * np.outer(unit, unit))[:, 0]
-        elif ct == "diag":
-            smallest = (cov * unit**2).min(axis=1)
+            eye = np.eye(D)
+            scaled = covs * np.outer(unit, unit)
+            smallest = np.linalg.eigvalsh(scaled)[:, 0]
+            smallest_raw = np.linalg.eigvalsh(scaled - self.reg_covar * eye * unit**2)[:, 0]
         else:
-            smallest = cov * (unit**2).min()
-        bad = np.flatnonzero(smallest < COLLAPSE_RATIO)
-        if bad.size:
-            return int(bad[0]), "has collapsed onto a point or a line (its variance vanished)"
+            covs = cov if ct == "diag" else np.repeat(cov[:, None], D, axis=1)
+            smallest = (covs * unit**2).min(axis=1)
+            smallest_raw = ((covs - self.reg_covar) * unit**2).min(axis=1)
+        need = {"full": D + 1, "tied": 0, "diag": 2, "spherical": 2}[ct]
+        tiny = smallest < COLLAPSE_FEW
+        few = tiny & (nk[: len(smallest)] < need)
+        if np.any(few):
+            k = int(np.flatnonzero(few)[0])
+            return k, (
+                f"has collapsed onto {nk[k]:.2g} row(s): fewer than the {need} a "
+                f"{ct} covariance needs, so its spread shrank to the reg_covar floor"
+            )
+        singular = tiny & (smallest_raw < COLLAPSE_SINGULAR)
+        if np.any(singular):
+            k = int(np.flatnonzero(singular)[0])
+            return k, "has collapsed onto identical or collinear rows (its covariance is singular)"
         return None
 
     def advice(self):

@@ -28,7 +28,7 @@ class PoissonFamily(Family):
                 f"(e.g. {X[X[:, col] < 0, col][0]:g}). Use non-negative whole numbers, or a "
                 "Gaussian mixture for measurements."
             )
-        frac = X != np.round(X)
+        frac = np.round(X) != X
         if np.any(frac):
             col = int(np.flatnonzero(frac.any(axis=0))[0])
             raise ValueError(

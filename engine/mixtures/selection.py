@@ -134,7 +134,9 @@ def compare(
                 n_iter=int(model.n_iter_),
             )
             if cv:
-                row["heldout_log_likelihood"] = heldout_log_likelihood(X, family, int(k), cv=cv, **kw)
+                row["heldout_log_likelihood"] = heldout_log_likelihood(
+                    X, family, int(k), cv=cv, **kw
+                )
             rows.append(row)
     df = pd.DataFrame(rows)
     cols = COLUMNS + (["heldout_log_likelihood"] if cv else [])
@@ -152,9 +154,9 @@ def heldout_log_likelihood(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                model = make_mixture(
-                    family, n_components, random_state=random_state, **params
-                ).fit(X[train])
+                model = make_mixture(family, n_components, random_state=random_state, **params).fit(
+                    X[train]
+                )
         except (DegenerateFitError, ValueError):
             return float("nan")
         total += float(model.score_samples(X[test]).sum())
@@ -168,5 +170,7 @@ def best_k(table: pd.DataFrame, criterion: str = "bic") -> pd.Series:
     valid = table.dropna(subset=[criterion])
     if valid.empty:
         raise ValueError(f"No fit produced a {criterion} value: every fit collapsed.")
-    idx = valid[criterion].idxmax() if criterion.startswith("heldout") else valid[criterion].idxmin()
+    idx = (
+        valid[criterion].idxmax() if criterion.startswith("heldout") else valid[criterion].idxmin()
+    )
     return table.loc[idx]
