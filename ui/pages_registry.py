@@ -55,6 +55,7 @@ class PageSpec:
 # One line per page, in menu order. Sections appear in the order of their first page.
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("Start", "app_pages/home.py", "Home", ":material/home:", default=True),
+    PageSpec("EM", "app_pages/em_steps.py", "EM step by step", ":material/animation:"),
 )
 
 

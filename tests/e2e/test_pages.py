@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from ui.pages_registry import PAGES
 
@@ -31,6 +32,21 @@ def upload_file(page, path: Path, wait_for_run: Callable) -> None:
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
     page.get_by_text(path.name).first.wait_for()
     wait_for_run(page)
+
+
+def choose_option(page, selectbox: str, label: str, attempts: int = 4) -> None:
+    """Open a selectbox and pick an option. A rerun that lands just after the click closes the
+    dropdown again, so open it until the option shows."""
+    option = page.get_by_role("option", name=label)
+    for _ in range(attempts):
+        page.locator(selectbox).click()
+        try:
+            option.wait_for(state="visible", timeout=5000)
+        except PlaywrightTimeoutError:
+            continue
+        option.click()
+        return
+    raise AssertionError(f"option {label!r} never showed in {selectbox}")
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[spec.slug for spec in PAGES])
@@ -88,8 +104,7 @@ def test_broken_upload_shows_the_message_and_the_page_keeps_working(
     # And the page still responds: back to the built-in data, pick another dataset.
     page.get_by_text("Built-in dataset", exact=True).click()
     wait_for_run(page)
-    page.locator('[data-testid="stSelectbox"]').click()
-    page.get_by_role("option", name="Iris flowers (4 sizes)").click()
+    choose_option(page, '[data-testid="stSelectbox"]', "Iris flowers (4 sizes)")
     wait_for_run(page)
     assert alerts(page) == []
     assert metric(page, "Rows") == "150"
