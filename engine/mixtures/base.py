@@ -261,6 +261,8 @@ class InitResult:
     params: Params | None = None
     lower_bounds: list[float] = field(default_factory=list)
     error: str | None = None
+    start_weights: np.ndarray | None = None
+    start_params: Params | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -554,6 +556,7 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
     def _run_one(self, fam, X, rng, init: int, scale) -> tuple[InitResult, list[StepRecord]]:
         n = X.shape[0]
         weights, params = self._initialize(fam, X, rng)
+        start = {"start_weights": weights, "start_params": params}
         records: list[StepRecord] = []
         record = self.record_history
         keep_resp = record and n * self.n_components * 2 * (self.max_iter + 1) <= max(
@@ -565,7 +568,7 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         n_iter = 0
         prev_resp = None
         if self.max_iter == 0:
-            return InitResult(init, lower_bound, 0, False, weights, params, []), records
+            return InitResult(init, lower_bound, 0, False, weights, params, [], **start), records
         for n_iter in range(1, self.max_iter + 1):
             prev_lower = lower_bound
             loglik, nk_raw, sf, resp, expected = self._pass(
@@ -615,7 +618,9 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
             )
             records[-1].log_likelihood = loglik
             records[-1].elbo = expected + entropy(prev_resp)
-        result = InitResult(init, lower_bound, n_iter, converged, weights, params, lower_bounds)
+        result = InitResult(
+            init, lower_bound, n_iter, converged, weights, params, lower_bounds, **start
+        )
         return result, records
 
     def fit(self, X, y=None):

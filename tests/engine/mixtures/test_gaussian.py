@@ -292,6 +292,9 @@ def test_restarts_keep_the_best(wine2):
     assert len(bounds) == 5
     assert gm.lower_bound_ == max(bounds)
     assert gm.init_results_[gm.best_init_].lower_bound == gm.lower_bound_
+    starts = [r.start_params["means"] for r in gm.init_results_]
+    assert all(s.shape == (4, 2) for s in starts)
+    assert not np.allclose(starts[0], starts[1])  # each restart began somewhere else
 
 
 def test_large_input_uses_blocks_and_gives_the_same_answer():
