@@ -56,6 +56,8 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("Start", "app_pages/home.py", "Home", ":material/home:", default=True),
     PageSpec("EM", "app_pages/em_steps.py", "EM step by step", ":material/animation:"),
+    PageSpec("EM", "app_pages/choose_k.py", "Choose K", ":material/query_stats:"),
+    PageSpec("EM", "app_pages/classify.py", "Classify", ":material/label:"),
     PageSpec("Mixture families", "app_pages/poisson.py", "Poisson mixture", ":material/bar_chart:"),
     PageSpec("Mixture families", "app_pages/bernoulli.py", "Bernoulli mixture", ":material/apps:"),
 )
