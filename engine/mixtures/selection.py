@@ -93,6 +93,11 @@ def compare(
     """
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
+    if cv is not None and not 2 <= cv <= n:
+        raise ValueError(
+            f"cv={cv} held-out folds need between 2 and n_samples={n} rows per split; "
+            f"use cv={min(5, n)} or fewer, or leave cv out."
+        )
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     types = tuple(covariance_types) if family == "gaussian" else ("-",)
     for ct in types:

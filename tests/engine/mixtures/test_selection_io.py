@@ -71,6 +71,11 @@ def test_compare_with_cross_validation(wine2):
     assert table.loc[1, "heldout_log_likelihood"] > table.loc[0, "heldout_log_likelihood"]
 
 
+def test_compare_refuses_more_folds_than_rows():
+    with pytest.raises(ValueError, match="cv=10 held-out folds"):
+        compare(np.arange(12.0).reshape(6, 2), "gaussian", [1], cv=10)
+
+
 def test_compare_other_families():
     X = np.random.default_rng(0).poisson([3.0, 9.0], size=(300, 2)).astype(float)
     table = compare(X, "poisson", [1, 2], random_state=0)
