@@ -52,6 +52,14 @@ def _use_wine_example() -> None:
     st.session_state["classify.rows_source"] = "example"
 
 
+# A first visit with the app's untouched default data opens on the reference example, whose
+# sample rows the model can classify at once.
+if not st.session_state.get("classify.visited"):
+    st.session_state["classify.visited"] = True
+    untouched = state.get("source") == "builtin" and state.get("dataset") == "wine"
+    if untouched and not state.get("features") and "features" not in st.query_params:
+        _use_wine_example()
+
 st.title("Classify")
 st.markdown(
     "A fitted mixture turns any new row into probabilities: how likely it is that the row came "

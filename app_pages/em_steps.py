@@ -135,7 +135,17 @@ def controls(data: data_source.ChosenData) -> None:
         _seed_widget(f"em.{name}", saved[name])
     binds = [state.bind("k", "em.k"), state.bind("cov", "em.cov"), state.bind("seed", "em.seed")]
 
-    with st.form("em.form", border=True):
+    # Folded away behind a one-line summary, so the animation is on the first screen of a
+    # projector; a click opens every setting.
+    where = "PCA of all features" if view == PCA else f"{fx} × {fy}"
+    summary = (
+        f"Settings: {data.name} · {where} · K = {ss['em.k']} · {ss['em.cov']} covariance · "
+        f"seed {ss['em.seed']}"
+    )
+    with (
+        st.expander(summary, icon=":material/tune:", expanded=False),
+        st.form("em.form", border=False),
+    ):
         row = st.columns(4)
         row[0].selectbox(
             "Dataset",
