@@ -14,9 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from engine.io import ModelFileError
+
 from .base import BaseMixture, DegenerateFitError
 from .gaussian import COVARIANCE_TYPES, precision_cholesky
 from .selection import FAMILIES
+
+__all__ = ["ModelFileError", "load_mixture", "mixture_to_dict", "save_mixture"]
 
 FORMAT = "em-vae-explorer/mixture"
 VERSION = 1
@@ -30,10 +34,6 @@ _HYPER = {
     "poisson": ("tol", "max_iter", "n_init", "init_params"),
     "bernoulli": ("alpha", "tol", "max_iter", "n_init", "init_params"),
 }
-
-
-class ModelFileError(ValueError):
-    """A model file cannot be used; the message says why."""
 
 
 def _family_name(model: BaseMixture) -> str:

@@ -145,3 +145,15 @@ def test_load_never_unpickles(wine2):
         load_mixture(b'{"format": "em-vae-explorer/mixture", "weights": [NaN]}')
     with pytest.raises(ModelFileError, match="MB"):
         load_mixture(b" " * 6_000_000)
+
+
+def test_one_error_type_and_one_module_for_every_model_file(wine2):
+    import engine.io
+    import engine.vae
+
+    assert ModelFileError is engine.io.ModelFileError is engine.vae.ModelFileError
+    gm = GaussianMixture(2, random_state=0).fit(wine2)
+    loaded, _ = engine.io.load_mixture(engine.io.save_mixture(gm))
+    np.testing.assert_array_equal(loaded.predict(wine2), gm.predict(wine2))
+    with pytest.raises(engine.io.ModelFileError):
+        engine.io.load_vae(engine.io.save_mixture(gm))
