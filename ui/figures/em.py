@@ -26,22 +26,8 @@ from plotly.subplots import make_subplots
 
 from engine.mixtures import log_normalize
 from engine.mixtures.gaussian import log_gaussian_prob, precision_cholesky
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE
 
-#: Component colours: Okabe-Ito (ordered for contrast on a projector; yellow last), then two extra.
-PALETTE: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow
-    "#999999",  # grey
-    "#8C510A",  # brown
-)
-FONT_SIZE = 18
-TITLE_SIZE = 22
 #: Mahalanobis radii of the emphasised ellipses (solid, dashed) and of the faint density contours.
 SIGMA_RADII: tuple[float, float] = (1.0, 2.0)
 CONTOUR_RADII: tuple[float, ...] = (0.5, 1.5, 2.5)

@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy.stats import poisson
 
-from ui.figures.em import FONT_SIZE, PALETTE, TITLE_SIZE
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE
 
 #: Most bars a count histogram shows; wider ranges are grouped into bars of several counts.
 MAX_BARS = 80

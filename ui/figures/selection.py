@@ -18,21 +18,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.figures.style import FONT_SIZE, PALETTE
+
 # --------------------------------------------------------------------------- look
 
-#: Okabe & Ito's colour-blind-safe palette, strongest on white first (yellow last), in the same
-#: order as the EM page's ``ui.figures.em.PALETTE`` so component j looks the same on every page.
-#: Component j (0-based) is ``COMPONENT_COLOURS[j % 8]``.
-COMPONENT_COLOURS: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow
-)
+#: Component j (0-based) is ``COMPONENT_COLOURS[j % 8]``: the shared palette's first eight.
+COMPONENT_COLOURS: tuple[str, ...] = PALETTE[:8]
 #: Marker shapes, cycled after the eight colours so K up to 30 stays distinguishable.
 COMPONENT_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up")
 #: Line style of each covariance type in the criteria curves (colour and dash both differ).
@@ -50,7 +41,6 @@ COVARIANCE_WORDS: dict[str, str] = {
     "spherical": "spherical covariances",
     "-": "",
 }
-FONT_SIZE = 18
 TICK_SIZE = 16
 #: Most points a scatter draws; larger tables are thinned (seeded) to keep the page light.
 MAX_POINTS = 4000
