@@ -60,6 +60,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("EM", "app_pages/classify.py", "Classify", ":material/label:"),
     PageSpec("Mixture families", "app_pages/poisson.py", "Poisson mixture", ":material/bar_chart:"),
     PageSpec("Mixture families", "app_pages/bernoulli.py", "Bernoulli mixture", ":material/apps:"),
+    PageSpec("Theory", "app_pages/latents.py", "Discrete vs continuous", ":material/compare:"),
     PageSpec("Theory", "app_pages/theory.py", "Theory lab", ":material/functions:"),
 )
 
