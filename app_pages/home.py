@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import data_source
-from ui.pages_registry import PAGES
+from ui.pages_registry import sections
 
 st.title("EM & VAE Explorer")
 st.markdown("#### Watch two latent-variable models learn, one step at a time, on real data.")
@@ -20,15 +20,12 @@ vae.markdown(
     "A network squeezes each example into a small code and rebuilds it from that code. "
     "Training pushes up the ELBO, a lower bound on how likely the data are."
 )
-st.markdown(
-    "Coming next: stepping through EM, choosing the number of clusters, "
-    "and training a VAE to explore its latent space."
-)
-
-others = [spec for spec in PAGES if not spec.default]
-if others:
-    for column, spec in zip(st.columns(len(others)), others, strict=True):
-        column.page_link(spec.path, label=spec.title, icon=spec.icon)
+groups = {name: specs for name, specs in sections().items() if not any(p.default for p in specs)}
+if groups:
+    for column, (name, specs) in zip(st.columns(len(groups)), groups.items(), strict=True):
+        column.markdown(f"**{name}**")
+        for spec in specs:
+            column.page_link(spec.path, label=spec.title, icon=spec.icon)
 
 choose, look = st.columns([2, 3], gap="large")
 with choose:
