@@ -62,6 +62,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Mixture families", "app_pages/bernoulli.py", "Bernoulli mixture", ":material/apps:"),
     PageSpec("Theory", "app_pages/latents.py", "Discrete vs continuous", ":material/compare:"),
     PageSpec("Theory", "app_pages/theory.py", "Theory lab", ":material/functions:"),
+    PageSpec("VAE", "app_pages/vae.py", "VAE lab", ":material/blur_on:"),
 )
 
 

@@ -1,0 +1,239 @@
+"""AppTest tests of the "VAE lab" page: the shipped model, training, uploads of images and models."""
+
+from __future__ import annotations
+
+import gzip
+import inspect
+import io
+import json
+import pickle
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save as st_save
+from streamlit.testing.v1 import AppTest
+
+from engine import vae as ev
+
+#: The first run computes the IWAE estimate of the shipped model (k = 500): allow a busy machine.
+TIMEOUT = 180
+PAGE = "app_pages/vae.py"
+
+
+@pytest.fixture
+def app(app_path: Path) -> AppTest:
+    return AppTest.from_file(str(app_path), default_timeout=TIMEOUT).switch_page(PAGE)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def grid_shape(at: AppTest) -> tuple[int, int]:
+    """Shape of the decoded grid's image (the chart whose x axis is titled with a latent name
+    and whose first trace is a heatmap)."""
+    for spec in charts(at):
+        first = spec["data"][0]
+        title = spec["layout"].get("xaxis", {}).get("title", {}).get("text", "")
+        if first["type"] == "heatmap" and title.startswith("z") and "dtype" in first["z"]:
+            return tuple(int(k) for k in first["z"]["shape"].split(","))
+    raise AssertionError("no decoded grid on the page")
+
+
+def quick_settings(at: AppTest, *, hidden: str = "16, 16", epochs: int = 2, latent: int = 2):
+    at.text_input(key="vae.hidden").set_value(hidden)
+    at.number_input(key="vae.epochs").set_value(epochs)
+    at.number_input(key="vae.latent_dim").set_value(latent)
+    return at
+
+
+def idx_gz(n: int = 200, side: int = 28, seed: int = 0) -> bytes:
+    """A gzip-compressed IDX images file of ``n`` random ``side`` x ``side`` images."""
+    rng = np.random.default_rng(seed)
+    images = np.where(rng.random((n, side, side)) < 0.2, 255, 0).astype(np.uint8)
+    return gzip.compress(struct.pack(">IIII", 0x803, n, side, side) + images.tobytes())
+
+
+def test_defaults_show_the_shipped_model(app: AppTest) -> None:
+    at = app.run()
+    assert_clean(at)
+    assert at.title[0].value == "VAE lab"
+    assert "Showing the shipped model (2-D latent, Bernoulli decoder, 64-256-256-2)" in texts(at)
+    shown = metrics(at)
+    elbo = float(shown["Held-out ELBO (nats)"])
+    iwae = float(shown["IWAE log p(x) (nats)"])
+    assert -25 < elbo < -15  # nats per 64-pixel binary image; a coin flip gives -44.4
+    assert elbo < iwae < 0  # the IWAE bound is tighter than the ELBO
+    assert shown["Active units"] == "2 of 2"
+    assert shown["Training time"] == "offline"
+    # The form starts at train()'s and VAE()'s own defaults.
+    train_defaults = inspect.signature(ev.train).parameters
+    assert at.number_input(key="vae.epochs").value == train_defaults["epochs"].default
+    assert at.number_input(key="vae.batch").value == train_defaults["batch_size"].default
+    assert at.number_input(key="vae.lr").value == pytest.approx(train_defaults["lr"].default)
+    assert at.number_input(key="vae.latent_dim").value == 2
+    assert at.text_input(key="vae.hidden").value == "256, 256"
+    assert at.radio(key="vae.likelihood").value == "bernoulli"
+    # Scatter, grid, chosen image, reconstructions, samples, path, aggregate posterior, KL.
+    assert len(at.get("plotly_chart")) == 8
+    assert grid_shape(at) == (15 * 8, 15 * 8)
+    assert not at.info  # no PCA note for a 2-D latent space
+
+
+def test_grid_controls_and_the_fallback_picker(app: AppTest) -> None:
+    at = app.run()
+    at.slider(key="vae.n").set_value(20).run()
+    assert_clean(at)
+    assert grid_shape(at) == (160, 160)
+    at.radio(key="vae.mesh").set_value("linear").run()
+    assert_clean(at)
+    assert "Linear mesh" in texts(at)
+    at.number_input(key="vae.row").set_value(5).run()
+    assert_clean(at)
+    assert "Image 5, a" in texts(at)
+
+
+def test_a_short_training_replaces_the_model_and_its_numbers(app: AppTest) -> None:
+    at = app.run()
+    before = metrics(at)["Held-out ELBO (nats)"]
+    quick_settings(at).button(key="vae.train").click().run()
+    assert_clean(at)
+    assert "Showing your trained model (2-D latent, Bernoulli decoder, 64-16-16-2)" in texts(at)
+    shown = metrics(at)
+    assert shown["Training time"].endswith(" s")
+    assert shown["Held-out ELBO (nats)"] != before
+    assert float(shown["IWAE log p(x) (nats)"]) < 0
+    # The training curves join the page, and a rerun finds the trained model in the cache.
+    assert len(at.get("plotly_chart")) == 9
+    at.run()
+    assert_clean(at)
+    assert "your trained model" in texts(at)
+    assert at.get("download_button")
+
+
+def test_latent_dim_four_uses_pca_and_a_slice(app: AppTest) -> None:
+    at = app.run()
+    quick_settings(at, latent=4).button(key="vae.train").click().run()
+    assert_clean(at)
+    note = " ".join(i.value for i in at.info)
+    assert "4-D latent space" in note and "principal components" in note
+    assert "every other dimension at 0" in note
+    assert at.multiselect(key="vae.dims").value == [0, 1]
+    at.multiselect(key="vae.dims").set_value([1, 3]).run()
+    assert_clean(at)
+    assert "along z2 and z4" in " ".join(i.value for i in at.info)
+
+
+def test_uploaded_idx_images_train_briefly(app: AppTest) -> None:
+    at = app.run()
+    at.radio(key="vae.source").set_value("upload").run()
+    at.file_uploader(key="vae.upload").set_value(
+        [("train-images-idx3-ubyte.gz", idx_gz(), "application/octet-stream")]
+    ).run()
+    assert_clean(at)
+    assert "160 images of 28x28 pixels to learn from, 40 held out" in texts(at)
+    quick_settings(at, hidden="32", epochs=1).button(key="vae.train").click().run()
+    assert_clean(at)
+    assert "64-" not in texts(at).split("Showing")[1].split("\n")[0]
+    assert "784-32-2" in texts(at)
+    assert grid_shape(at) == (15 * 28, 15 * 28)
+    assert metrics(at)["Training time"].endswith(" s")
+
+
+def test_a_malformed_image_file_is_explained(app: AppTest) -> None:
+    at = app.run()
+    at.radio(key="vae.source").set_value("upload").run()
+    at.file_uploader(key="vae.upload").set_value(
+        [("broken.gz", b"\x1f\x8b not really gzip", "application/octet-stream")]
+    ).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "can't be used" in at.error[0].value
+    assert "Until a file is uploaded" in texts(at)
+    assert "Showing the shipped model" in texts(at)  # the page keeps working
+
+
+def _torch_save_bytes() -> bytes:
+    buffer = io.BytesIO()
+    torch.save({"weight": torch.zeros(3)}, buffer)
+    return buffer.getvalue()
+
+
+def _wrong_shapes() -> bytes:
+    """A file that claims hidden_dims [16] but carries the weights of a [8] model."""
+    small = ev.VAE(64, latent_dim=2, hidden_dims=(8,))
+    config = dict(small.config, hidden_dims=[16])
+    metadata = {
+        "format": "em-vae-explorer/vae",
+        "format_version": "1",
+        "config": json.dumps(config),
+    }
+    return st_save({k: v.contiguous() for k, v in small.state_dict().items()}, metadata=metadata)
+
+
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        ("model.pkl", lambda: pickle.dumps({"weights": [1, 2, 3]})),
+        ("model.pt", _torch_save_bytes),
+        ("noise.safetensors", lambda: np.random.default_rng(0).bytes(4096)),
+        ("wrong.safetensors", _wrong_shapes),
+    ],
+    ids=["pickle", "torch-save", "random-bytes", "wrong-shapes"],
+)
+def test_a_bad_model_file_is_refused(app: AppTest, name: str, make) -> None:
+    at = app.run()
+    at.file_uploader(key="vae.model_file").set_value((name, make(), "application/octet-stream"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.error) == 1 and "was not loaded" in at.error[0].value
+    assert "Showing the shipped model" in texts(at)
+    assert len(at.get("plotly_chart")) == 8
+
+
+def test_a_saved_model_opens_and_back_to_the_shipped_one(app: AppTest) -> None:
+    model = ev.VAE(64, latent_dim=3, hidden_dims=(12,), likelihood="gaussian")
+    at = app.run()
+    at.file_uploader(key="vae.model_file").set_value(
+        ("mine.safetensors", ev.to_bytes(model), "application/octet-stream")
+    ).run()
+    assert_clean(at)
+    assert "**mine.safetensors** (3-D latent, Gaussian decoder, 64-12-3)" in texts(at)
+    assert metrics(at)["Training time"] == "offline"
+    at.button(key="vae.reset").click().run()
+    assert_clean(at)
+    assert "Showing the shipped model" in texts(at)
+
+
+def test_bad_hidden_sizes_are_explained(app: AppTest) -> None:
+    at = app.run()
+    at.text_input(key="vae.hidden").set_value("256, lots")
+    at.button(key="vae.train").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "whole numbers" in at.error[0].value
+    assert "Showing the shipped model" in texts(at)
+
+
+def test_a_gaussian_decoder_trains_on_grey_levels(app: AppTest) -> None:
+    at = app.run()
+    at.radio(key="vae.likelihood").set_value("gaussian")
+    quick_settings(at, hidden="32", epochs=2).button(key="vae.train").click().run()
+    assert_clean(at)
+    assert "your trained model (2-D latent, Gaussian decoder, 64-32-2)" in texts(at)
+    # A density of continuous pixels: finite, and its sign carries no meaning.
+    assert np.isfinite(float(metrics(at)["Held-out ELBO (nats)"]))
