@@ -651,13 +651,20 @@ def main() -> None:
         "A **variational autoencoder** learns an encoder q(z|x), which maps an image to a small "
         "Gaussian cloud of codes z, and a decoder p(x|z), which draws an image from a code. "
         "Training maximises the **ELBO** = expected log p(x|z) − KL(q(z|x) ‖ N(0, I)). The "
-        "page opens on a ready-trained model; train your own below."
+        "page opens on a ready-trained model; train your own from the panel below."
     )
-    data_col, form_col = st.columns([1, 2], gap="large")
-    with data_col:
-        chosen = choose_data()
-    with form_col:
-        submitted, settings = train_form()
+    # Folded away, so that the model's numbers and its latent space are on a projector's first
+    # screen; one click opens the data and the training form.
+    with st.expander(
+        "Images and training: choose the data, set up a VAE and train it",
+        icon=":material/model_training:",
+        expanded=False,
+    ):
+        data_col, form_col = st.columns([1, 2], gap="large")
+        with data_col:
+            chosen = choose_data()
+        with form_col:
+            submitted, settings = train_form()
     train_area = st.container()
     if submitted and settings is not None:
         key = vc.run_key(settings, chosen.key)

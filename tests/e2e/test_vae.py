@@ -66,6 +66,7 @@ def test_vae_lab_trains_and_decodes_a_clicked_point(
 
     # Train a tiny model from the form: one hidden layer of 64 and a high learning rate spread
     # the codes out within 10 epochs (well under a second); 2 epochs leave them in one blob.
+    page.get_by_text("Images and training", exact=False).first.click()  # open the panel
     page.get_by_label("Hidden layers", exact=True).fill("64")
     page.get_by_label("Epochs", exact=True).fill("10")
     page.get_by_label("Learning rate", exact=True).fill("0.01")
