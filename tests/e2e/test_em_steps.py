@@ -47,12 +47,15 @@ def test_em_page_plays_and_scrubs(
     touch.scroll_into_view_if_needed()
     rail = touch.bounding_box()
     assert rail is not None
+    before = frame_title(page)  # Play was paused early, on one of the first frames
     page.mouse.click(rail["x"] + rail["width"] * 0.99, rail["y"] + rail["height"] / 2)
     page.wait_for_function(
-        """() => {
+        """(before) => {
             const t = document.querySelector('[data-testid="stPlotlyChart"] .gtitle');
-            return t && t.textContent.trim().endsWith('M-step');
+            const now = t && t.textContent.trim();
+            return now && now !== before && now.endsWith('M-step');
         }""",
+        arg=before,
         timeout=10_000,
     )
     last = frame_title(page)

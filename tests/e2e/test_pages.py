@@ -82,6 +82,9 @@ def test_upload_a_csv_shows_its_preview(
     path.write_bytes(GOOD_CSV)
     open_app(page, HOME.url_path)
     upload_file(page, path, wait_for_run)
+    # The uploader shows the file name before the upload's rerun has begun: wait for its result.
+    page.get_by_text("people.csv passed the check").wait_for()
+    wait_for_run(page)
     assert alerts(page) == []
     assert metric(page, "Rows") == "5"
     assert metric(page, "Features used") == "3 of 3"
@@ -96,6 +99,9 @@ def test_broken_upload_shows_the_message_and_the_page_keeps_working(
     path.write_bytes(BROKEN_CSV)
     open_app(page, HOME.url_path)
     upload_file(page, path, wait_for_run)
+    # The uploader shows the file name before the upload's rerun has begun: wait for its result.
+    page.get_by_text("No column of numbers").first.wait_for()
+    wait_for_run(page)
     shown = alerts(page)
     assert len(shown) == 1
     assert "names.csv" in shown[0] and "No column of numbers" in shown[0]
