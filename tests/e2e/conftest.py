@@ -141,19 +141,40 @@ def page(browser, app_url: str) -> Iterator:
     context.close()
 
 
+IDLE = (
+    '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+    '[data-test-script-state="notRunning"]'
+)
+#: After the app looks idle, how long it must stay idle: a rerun asked for by a click or an
+#: upload can start a moment after the click returns.
+SETTLE_MS = 400
+
+
+def _idle_now(page) -> bool:
+    return page.evaluate(
+        """(idle) => !!document.querySelector(idle)
+            && !document.querySelector('[data-stale="true"]')""",
+        IDLE,
+    )
+
+
 def wait_for_run(page) -> None:
-    """Wait until the app is connected, no script is running and the main block has content."""
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
-        '[data-test-script-state="notRunning"]'
-    )
-    page.wait_for_selector(
-        '[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]'
-    )
-    # Elements from before the last rerun fade out as "stale"; wait until none are left.
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')", timeout=RUN_TIMEOUT_MS
-    )
+    """Wait until the app is connected, no script is running, the main block has content and
+    nothing is stale, and it stays so for a moment (so a rerun that is about to start is not
+    mistaken for the end of one)."""
+    for _ in range(20):
+        page.wait_for_selector(IDLE)
+        page.wait_for_selector(
+            '[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]'
+        )
+        # Elements from before the last rerun fade out as "stale"; wait until none are left.
+        page.wait_for_function(
+            "() => !document.querySelector('[data-stale=\"true\"]')", timeout=RUN_TIMEOUT_MS
+        )
+        page.wait_for_timeout(SETTLE_MS)
+        if _idle_now(page):
+            return
+    raise AssertionError("the app kept rerunning: it never stayed idle for a moment")
 
 
 @pytest.fixture(name="wait_for_run")

@@ -24,7 +24,7 @@ def test_latents_page_renders(
     page.locator(".js-plotly-plot").nth(N_CHARTS - 1).wait_for()
     assert page.locator(".js-plotly-plot").count() == N_CHARTS
     assert page.get_by_text("Reading it:", exact=False).count() == 1
-    assert page.get_by_text("mixture: exact").count() >= 1  # legend entry
+    page.get_by_text("mixture: exact").first.wait_for()  # legend entry, drawn by plotly.js
     shoot(page, "latents")
 
     page.set_viewport_size({"width": 1920, "height": 1080})

@@ -111,6 +111,8 @@ def test_broken_upload_shows_the_message_and_the_page_keeps_working(
     page.get_by_text("Built-in dataset", exact=True).click()
     wait_for_run(page)
     choose_option(page, '[data-testid="stSelectbox"]', "Iris flowers (4 sizes)")
+    rows = page.locator('[data-testid="stMetric"]').filter(has_text="Rows")
+    rows.locator('[data-testid="stMetricValue"]').filter(has_text="150").wait_for()
     wait_for_run(page)
     assert alerts(page) == []
     assert metric(page, "Rows") == "150"
