@@ -22,7 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, play_controls
 
 #: Paper white to ink black.
 INK = [[0.0, "#ffffff"], [1.0, "#000000"]]
@@ -193,53 +193,17 @@ def prototype_animation(
     rows = math.ceil(K / ncols)
     _image_axes(fig, K)
     _layout(fig, height=rows * panel_px + 190, title=labels[0])
-    still = {
-        "frame": {"duration": 0, "redraw": True},
-        "transition": {"duration": 0},
-        "mode": "immediate",
-    }
-    anim = {
-        "frame": {"duration": FRAME_MS, "redraw": True},
-        "transition": {"duration": 0},
-        "fromcurrent": True,
-        "mode": "immediate",
-    }
     fig.update_layout(
         margin={"l": 20, "r": 20, "t": 90, "b": 120},
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "y": 0.0,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"r": 10, "t": 40},
-                "showactive": False,
-                "font": {"size": FONT_SIZE},
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, anim]},
-                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]},
-                ],
-            }
-        ],
-        sliders=[
-            {
-                "active": 0,
-                "x": 0.25,
-                "len": 0.75,
-                "y": 0.0,
-                "yanchor": "top",
-                "pad": {"t": 40, "b": 0},
-                "currentvalue": {"visible": False},
-                "font": {"size": FONT_SIZE - 4},
-                "transition": {"duration": 0},
-                "steps": [
-                    {"label": _tick(name), "method": "animate", "args": [[name], still]}
-                    for name in labels
-                ],
-            }
-        ],
+        **play_controls(
+            labels,
+            ticks=[_tick(name) for name in labels],
+            frame_ms=FRAME_MS,
+            buttons=(0.0, 0.0),
+            buttons_pad=40,
+            slider=(0.25, 0.75, 0.0),
+            slider_pad=40,
+        ),
     )
     return fig
 

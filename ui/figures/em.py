@@ -26,7 +26,7 @@ from plotly.subplots import make_subplots
 
 from engine.mixtures import log_normalize
 from engine.mixtures.gaussian import log_gaussian_prob, precision_cholesky
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, play_controls
 
 #: Mahalanobis radii of the emphasised ellipses (solid, dashed) and of the faint density contours.
 SIGMA_RADII: tuple[float, float] = (1.0, 2.0)
@@ -390,17 +390,6 @@ def animation_figure(
     _base_layout(fig, height=height, title=trace.label(first))
     fig.update_xaxes(title_text=feature_labels[0], range=xr, autorange=False)
     fig.update_yaxes(title_text=feature_labels[1], range=yr, autorange=False)
-    anim = {
-        "frame": {"duration": FRAME_MS, "redraw": True},
-        "transition": {"duration": TRANSITION_MS, "easing": "cubic-in-out"},
-        "fromcurrent": True,
-        "mode": "immediate",
-    }
-    still = {
-        "frame": {"duration": 0, "redraw": True},
-        "transition": {"duration": 0},
-        "mode": "immediate",
-    }
     fig.update_layout(
         margin={"l": 80, "r": 20, "t": 120, "b": 190},
         title={"y": 0.98, "yanchor": "top"},
@@ -412,44 +401,13 @@ def animation_figure(
             "font": {"size": FONT_SIZE - 2},
             "itemsizing": "constant",
         },
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "y": -0.13,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"r": 10, "t": 10},
-                "showactive": False,
-                "font": {"size": FONT_SIZE},
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, anim]},
-                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]},
-                ],
-            }
-        ],
-        sliders=[
-            {
-                "active": 0,
-                "x": 0.0,
-                "len": 1.0,
-                "y": -0.22,
-                "yanchor": "top",
-                "pad": {"t": 0, "b": 0},
-                "currentvalue": {"visible": False},
-                "font": {"size": FONT_SIZE - 4},
-                "transition": {"duration": 0},
-                "steps": [
-                    {
-                        "label": trace.short_label(int(s)),
-                        "method": "animate",
-                        "args": [[trace.short_label(int(s))], still],
-                    }
-                    for s in steps
-                ],
-            }
-        ],
+        **play_controls(
+            [trace.short_label(int(s)) for s in steps],
+            frame_ms=FRAME_MS,
+            transition_ms=TRANSITION_MS,
+            buttons=(0.0, -0.13),
+            slider=(0.0, 1.0, -0.22),
+        ),
     )
     return fig
 

@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy.stats import poisson
 
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, play_controls
 
 #: Most bars a count histogram shows; wider ranges are grouped into bars of several counts.
 MAX_BARS = 80
@@ -195,57 +195,15 @@ def _base_layout(fig: go.Figure, *, height: int, title: str | None = None) -> go
 
 def _play_controls(labels: Sequence[str], prefix: str) -> dict:
     """``updatemenus`` and ``sliders`` of an animation whose frames are named ``labels``."""
-    anim = {
-        "frame": {"duration": FRAME_MS, "redraw": True},
-        "transition": {"duration": TRANSITION_MS, "easing": "cubic-in-out"},
-        "fromcurrent": True,
-        "mode": "immediate",
-    }
-    still = {
-        "frame": {"duration": 0, "redraw": True},
-        "transition": {"duration": 0},
-        "mode": "immediate",
-    }
-    return {
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "y": -0.2,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"r": 10, "t": 10},
-                "showactive": False,
-                "font": {"size": FONT_SIZE},
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, anim]},
-                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]},
-                ],
-            }
-        ],
-        "sliders": [
-            {
-                "active": 0,
-                "x": 0.3,
-                "len": 0.7,
-                "y": -0.16,
-                "yanchor": "top",
-                "pad": {"t": 30, "b": 0},
-                "currentvalue": {
-                    "prefix": prefix,
-                    "font": {"size": FONT_SIZE},
-                    "visible": True,
-                    "xanchor": "left",
-                },
-                "font": {"size": FONT_SIZE - 4},
-                "transition": {"duration": 0},
-                "steps": [
-                    {"label": name, "method": "animate", "args": [[name], still]} for name in labels
-                ],
-            }
-        ],
-    }
+    return play_controls(
+        labels,
+        frame_ms=FRAME_MS,
+        transition_ms=TRANSITION_MS,
+        buttons=(0.0, -0.2),
+        slider=(0.3, 0.7, -0.16),
+        slider_pad=30,
+        current_prefix=prefix,
+    )
 
 
 # --------------------------------------------------------------------------- the animation
