@@ -101,3 +101,41 @@ def test_vae_lab_trains_and_decodes_a_clicked_point(
     page.set_viewport_size({"width": 1920, "height": 1080})
     wait_for_run(page)
     shoot(page, "vae")
+
+
+def _idx_images(n: int, side: int, seed: int = 0) -> bytes:
+    """A gzip-compressed MNIST-format (IDX) images file: ``n`` seeded blobs of ``side`` pixels."""
+    import gzip
+    import struct
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:side, :side]
+    centres = rng.uniform(side * 0.3, side * 0.7, size=(n, 2))
+    blobs = np.exp(-((yy - centres[:, :1, None]) ** 2 + (xx - centres[:, 1:, None]) ** 2) / 8.0)
+    pixels = (255 * blobs).astype(np.uint8)
+    return gzip.compress(struct.pack(">IIII", 0x803, n, side, side) + pixels.tobytes())
+
+
+def test_vae_lab_trains_on_an_uploaded_mnist_format_file(
+    page, open_app: Callable, alerts: Callable, wait_for_run: Callable, tmp_path
+) -> None:
+    path = tmp_path / "my-images-idx3-ubyte.gz"
+    path.write_bytes(_idx_images(300, 28))
+    page.set_default_timeout(120_000)
+    open_app(page, URL_PATH)
+    page.get_by_text("Images and training", exact=False).first.click()  # open the panel
+    page.get_by_text("Upload MNIST-format images", exact=False).first.click()
+    wait_for_run(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    page.get_by_text("images of 28x28 pixels", exact=False).wait_for()  # the file was read
+    wait_for_run(page)
+    assert alerts(page) == []
+    page.get_by_label("Hidden layers", exact=True).fill("64")
+    page.get_by_label("Epochs", exact=True).fill("3")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Showing your trained model", exact=False).wait_for()
+    wait_for_run(page)
+    assert alerts(page) == []
+    assert not page.locator('[data-testid="stException"]').count()
