@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 
 from engine import data as engine_data
 from engine.data import TableReport
@@ -27,14 +26,6 @@ from ui.figures.selection import full_covariances
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 MAX_ENTRIES = 32
 TTL = "6h"
-
-
-def compare_seed(seed: int) -> int:
-    """The seed :func:`engine.mixtures.compare` hands every fit for ``random_state=seed``.
-
-    Refitting one K with it reproduces that row of the table exactly (same restarts).
-    """
-    return int(check_random_state(seed).randint(np.iinfo(np.int32).max))
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL)
@@ -92,7 +83,7 @@ def panel_fits(
     out = []
     for k in ks:
         try:
-            model = _fit(_X, family, k, covariance_type, n_init, compare_seed(seed))
+            model = _fit(_X, family, k, covariance_type, n_init, seed)
         except (DegenerateFitError, ValueError) as err:
             out.append(
                 {"k": k, "labels": None, "means": None, "covariances": None, "error": str(err)}

@@ -75,8 +75,10 @@ def compare(
         Gaussian only; other families get one row per K with ``covariance_type`` "-".
     n_init : int
         Restarts per fit (the best is kept).
-    random_state : int or None
-        Seeds every fit alike, so rows differ only by K and covariance type.
+    random_state : int, RandomState or None
+        Seeds every fit alike, so rows differ only by K and covariance type. An int is passed
+        to every fit as it is: ``make_mixture(family, k, random_state=that int, ...)`` with the
+        same settings reproduces a row exactly.
     cv : int or None
         When given, adds ``heldout_log_likelihood``: the mean log-likelihood per row of
         held-out rows over ``cv`` shuffled folds.
@@ -98,7 +100,10 @@ def compare(
             f"cv={cv} held-out folds need between 2 and n_samples={n} rows per split; "
             f"use cv={min(5, n)} or fewer, or leave cv out."
         )
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    if isinstance(random_state, int | np.integer):
+        seed = int(random_state)  # every fit gets it, so a row is reproduced by that seed
+    else:
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     types = tuple(covariance_types) if family == "gaussian" else ("-",)
     for ct in types:
         if family == "gaussian" and ct not in COVARIANCE_TYPES:

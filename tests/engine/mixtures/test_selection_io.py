@@ -71,6 +71,15 @@ def test_compare_with_cross_validation(wine2):
     assert table.loc[1, "heldout_log_likelihood"] > table.loc[0, "heldout_log_likelihood"]
 
 
+def test_a_row_of_compare_is_reproduced_by_its_seed(wine2):
+    table = compare(wine2, "gaussian", [3], covariance_types=("diag",), n_init=2, random_state=7)
+    again = make_mixture("gaussian", 3, covariance_type="diag", n_init=2, random_state=7)
+    again.fit(wine2)
+    assert table.loc[0, "log_likelihood"] == pytest.approx(
+        again.score_samples(wine2).sum(), rel=1e-12
+    )
+
+
 def test_compare_refuses_more_folds_than_rows():
     with pytest.raises(ValueError, match="cv=10 held-out folds"):
         compare(np.arange(12.0).reshape(6, 2), "gaussian", [1], cv=10)
