@@ -318,23 +318,35 @@ def toy_gradient_figure(rows: Sequence[dict], *, height: int = 480) -> go.Figure
             row=1,
             col=2,
         )
+    _reference_line(
+        fig, counts, exact, f"exact gradient 2(μ − 3) = {exact:.3g}", f"exact gradient {exact:.4g}"
+    )
+    _log_samples_axes(fig, counts)
+    fig.update_yaxes(title_text="d/dμ of E[(z − 3)²]", row=1, col=1)
+    _log_values_axis(fig, [r["variance"] for r in rows], "variance (log scale)", row=1, col=2)
+    return _layout(fig, height=height, extra_top=40)
+
+
+def _reference_line(fig: go.Figure, counts, y: float, name: str, hover: str) -> None:
+    """A dashed horizontal line at ``y`` across the left panel: the value the estimates aim at."""
     fig.add_trace(
         go.Scatter(
             x=[counts[0] * 0.7, counts[-1] * 1.4],
-            y=[exact, exact],
+            y=[y, y],
             mode="lines",
-            name=f"exact gradient 2(μ − 3) = {exact:.3g}",
+            name=name,
             line={"color": EXACT_COLOR, "width": 2.5, "dash": "longdash"},
-            hovertemplate=f"exact gradient {exact:.4g}<extra></extra>",
+            hovertemplate=f"{hover}<extra></extra>",
         ),
         row=1,
         col=1,
     )
+
+
+def _log_samples_axes(fig: go.Figure, counts) -> None:
+    """Both panels share a log-scale 'number of samples' x axis."""
     _log_samples_axis(fig, counts, row=1, col=1)
     _log_samples_axis(fig, counts, row=1, col=2)
-    fig.update_yaxes(title_text="d/dμ of E[(z − 3)²]", row=1, col=1)
-    _log_values_axis(fig, [r["variance"] for r in rows], "variance (log scale)", row=1, col=2)
-    return _layout(fig, height=height, extra_top=40)
 
 
 def encoder_variance_figure(rows: Sequence[dict], *, height: int = 480) -> go.Figure:
@@ -440,20 +452,10 @@ def marginal_likelihood_figure(rows: Sequence[dict], *, height: int = 480) -> go
     best = groups.get("posterior (importance)")
     if best:
         ref = best[-1]["mean"]
-        fig.add_trace(
-            go.Scatter(
-                x=[counts[0] * 0.7, counts[-1] * 1.4],
-                y=[ref, ref],
-                mode="lines",
-                name=f"best estimate {ref:.2f} nats",
-                line={"color": EXACT_COLOR, "width": 2, "dash": "longdash"},
-                hovertemplate=f"best estimate {ref:.3f} nats<extra></extra>",
-            ),
-            row=1,
-            col=1,
+        _reference_line(
+            fig, counts, ref, f"best estimate {ref:.2f} nats", f"best estimate {ref:.3f} nats"
         )
-    _log_samples_axis(fig, counts, row=1, col=1)
-    _log_samples_axis(fig, counts, row=1, col=2)
+    _log_samples_axes(fig, counts)
     fig.update_yaxes(title_text="log p(x) (nats)", row=1, col=1)
     _log_values_axis(fig, [r["std"] for r in rows], "sd (nats, log scale)", row=1, col=2)
     return _layout(fig, height=height, extra_top=40)
