@@ -13,13 +13,21 @@ from __future__ import annotations
 import os
 from typing import IO, TYPE_CHECKING
 
+from engine.errors import ModelFileError
+
 if TYPE_CHECKING:
     from engine.mixtures.base import BaseMixture
     from engine.vae.model import VAE
 
-
-class ModelFileError(ValueError):
-    """A model file cannot be used; the message says why and what to do."""
+__all__ = [
+    "ModelFileError",
+    "load_mixture",
+    "load_vae",
+    "save_mixture",
+    "save_vae",
+    "vae_from_bytes",
+    "vae_to_bytes",
+]
 
 
 def save_vae(model: VAE, dest: str | os.PathLike | IO[bytes]) -> None:

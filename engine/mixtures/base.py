@@ -18,7 +18,7 @@ import warnings
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin
@@ -27,6 +27,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
+
+from engine.errors import DegenerateFitError
+
+if TYPE_CHECKING:
+    from .history import History
 
 Params = dict[str, np.ndarray]
 
@@ -38,26 +43,6 @@ NK_EPS = 10 * np.finfo(np.float64).eps
 _N_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
-
-
-class DegenerateFitError(ValueError):
-    """A fit collapsed: a component lost its points or shrank onto a point or a line.
-
-    Attributes
-    ----------
-    component : int
-        Index (from 0) of the first component found degenerate.
-    iteration : int
-        EM iteration at which it happened (0 for a problem found before the first step).
-    advice : list of str
-        Fixes to try, in the order worth trying.
-    """
-
-    def __init__(self, message: str, component: int = -1, iteration: int = 0, advice=()):
-        super().__init__(message)
-        self.component = component
-        self.iteration = iteration
-        self.advice = list(advice)
 
 
 # --------------------------------------------------------------------------------------
@@ -232,6 +217,7 @@ class StepRecord:
     elbo: float = float("nan")
     log_prior: float = 0.0
     resp: np.ndarray | None = None  # (n_samples, n_components) float32, E-steps only, capped
+    nk: np.ndarray | None = None  # (n_components,) sum_n r_nk of this E-step; E-steps only
 
     @property
     def kl(self) -> float:
@@ -598,6 +584,7 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
                         loglik,
                         log_prior,
                         resp.astype(np.float32) if keep_resp else None,
+                        nk_raw,
                     )
                 )
                 prev_resp = resp
@@ -683,9 +670,31 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         self.lower_bounds_ = best.lower_bounds
         self.init_results_ = results
         self.best_init_ = best.init
+        self.n_samples_fit_ = X.shape[0]
         if self.record_history:
             self.history_ = best_records
+            self._history_cache = None
         return self
+
+    @property
+    def history_arrays_(self) -> History:
+        """``history_`` as stacked arrays: a :class:`~engine.mixtures.history.History`.
+
+        Built on first use and kept until the next fit. Needs ``record_history=True``.
+        """
+        records = getattr(self, "history_", None)
+        if records is None:
+            raise AttributeError(
+                f"This {type(self).__name__} has no recorded history: fit it with "
+                "record_history=True."
+            )
+        cached = getattr(self, "_history_cache", None)
+        if cached is None or cached[0] is not records:
+            from .history import History
+
+            cached = (records, History.from_model(self))
+            self._history_cache = cached
+        return cached[1]
 
     def fit_predict(self, X, y=None) -> np.ndarray:
         """Fit, then label each row with its most probable component.

@@ -19,7 +19,9 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
-from .base import BaseMixture, DegenerateFitError
+from engine.errors import DegenerateFitError
+
+from .base import BaseMixture
 from .gaussian import GaussianMixture
 
 

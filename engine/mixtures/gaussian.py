@@ -11,7 +11,9 @@ from functools import lru_cache
 import numpy as np
 from scipy import linalg
 
-from .base import NK_EPS, BaseMixture, DegenerateFitError, Family, m_step
+from engine.errors import DegenerateFitError
+
+from .base import NK_EPS, BaseMixture, Family, m_step
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 LOG_2PI = float(np.log(2 * np.pi))

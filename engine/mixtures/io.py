@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from engine.io import ModelFileError
+from engine.errors import DegenerateFitError, ModelFileError
 
-from .base import BaseMixture, DegenerateFitError
+from .base import BaseMixture
 from .gaussian import COVARIANCE_TYPES, precision_cholesky
-from .selection import FAMILIES
+from .registry import FAMILIES
 
 __all__ = ["ModelFileError", "load_mixture", "mixture_to_dict", "save_mixture"]
 

@@ -10,17 +10,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold
 from sklearn.utils import check_random_state
 
-from .base import BaseMixture, DegenerateFitError, aic, bic, entropy, icl
-from .bernoulli import BernoulliMixture
-from .gaussian import COVARIANCE_TYPES, GaussianMixture
-from .poisson import PoissonMixture
+from engine.errors import DegenerateFitError
 
-#: Mixture families by name: the one place the app and ``compare`` look them up.
-FAMILIES: dict[str, type[BaseMixture]] = {
-    "gaussian": GaussianMixture,
-    "poisson": PoissonMixture,
-    "bernoulli": BernoulliMixture,
-}
+from .base import aic, bic, entropy, icl
+from .gaussian import COVARIANCE_TYPES
+from .registry import FAMILIES, make_mixture
+
+__all__ = ["FAMILIES", "best_k", "compare", "heldout_log_likelihood", "make_mixture"]
 
 COLUMNS = [
     "k",
@@ -34,24 +30,6 @@ COLUMNS = [
     "n_iter",
     "error",
 ]
-
-
-def make_mixture(family: str, n_components: int, **params) -> BaseMixture:
-    """Build an unfitted mixture of the named family (``"gaussian"``, ``"poisson"``, ``"bernoulli"``).
-
-    ``covariance_type`` is ignored for families that have none.
-    """
-    try:
-        cls = FAMILIES[family]
-    except KeyError:
-        raise ValueError(
-            f"Unknown mixture family {family!r}; choose one of {', '.join(FAMILIES)}."
-        ) from None
-    if cls is not GaussianMixture:
-        params.pop("covariance_type", None)
-        params.pop("reg_covar", None)
-        params.pop("precisions_init", None)
-    return cls(n_components, **params)
 
 
 def compare(

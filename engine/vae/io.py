@@ -13,7 +13,7 @@ Loading never unpickles and checks everything before building anything:
 4. tensors: exactly the names the config implies, each with the implied shape, a floating
    dtype and only finite values.
 
-Any failure raises :class:`engine.io.ModelFileError`.
+Any failure raises :class:`engine.errors.ModelFileError` (also named ``engine.io.ModelFileError``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as _st_load
 from safetensors.torch import save as _st_save
 
-from engine.io import ModelFileError
+from engine.errors import ModelFileError
 from engine.vae.model import LATENT_DIM_RANGE, LIKELIHOODS, LOG_SIGMA_RANGE, VAE
 
 FORMAT = "em-vae-explorer/vae"

@@ -19,3 +19,16 @@ def test_engine_never_imports_streamlit_or_plotly():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "", f"engine imported: {out.stdout}"
+
+
+def test_errors_module_is_a_leaf():
+    """``engine.errors`` imports nothing of ours and no numerical library: anything may import it."""
+    code = "import sys, engine.errors\nprint(','.join(sorted(sys.modules)))\n"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = out.stdout.strip().split(",")
+    ours = [m for m in loaded if m.split(".")[0] == "engine"]
+    assert ours == ["engine", "engine.errors"], ours
+    heavy = [m for m in loaded if m.split(".")[0] in ("numpy", "pandas", "torch", "sklearn")]
+    assert not heavy, heavy
