@@ -1,6 +1,7 @@
-"""EM & VAE Explorer: the router. Page config, shared session keys, navigation; nothing else.
+"""EM & VAE Explorer: the router. Page config, the session's data choice, navigation, the link.
 
-Pages are listed once, in ``ui/pages_registry.py``. Run with ``streamlit run app.py``.
+Pages are listed once, in ``ui/pages_registry.py``; each draws the data picker itself, in the
+sidebar. Run with ``streamlit run app.py``.
 """
 
 import streamlit as st

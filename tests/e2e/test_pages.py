@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.e2e.conftest import VIEWPORT
 from ui.pages_registry import PAGES
 
 pytestmark = pytest.mark.e2e
@@ -26,8 +27,8 @@ def metric(page, label: str) -> str:
 
 
 def upload_file(page, path: Path, wait_for_run: Callable) -> None:
-    """Choose "Upload a CSV" and send a file through the real file input."""
-    page.get_by_text("Upload a CSV", exact=True).click()
+    """Choose "Upload a file" in the sidebar picker and send a file through the real input."""
+    page.get_by_text("Upload a file", exact=True).click()
     wait_for_run(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
     page.get_by_text(path.name).first.wait_for()
@@ -110,9 +111,53 @@ def test_broken_upload_shows_the_message_and_the_page_keeps_working(
     # And the page still responds: back to the built-in data, pick another dataset.
     page.get_by_text("Built-in dataset", exact=True).click()
     wait_for_run(page)
-    choose_option(page, '[data-testid="stSelectbox"]', "Iris flowers (4 sizes)")
+    choose_option(
+        page, '[data-testid="stSidebar"] [data-testid="stSelectbox"]', "Iris flowers (4 sizes)"
+    )
     rows = page.locator('[data-testid="stMetric"]').filter(has_text="Rows")
     rows.locator('[data-testid="stMetricValue"]').filter(has_text="150").wait_for()
     wait_for_run(page)
     assert alerts(page) == []
     assert metric(page, "Rows") == "150"
+
+
+def test_a_link_after_an_upload_opens_the_same_data_in_a_new_session(
+    page,
+    browser,
+    app_url: str,
+    open_app: Callable,
+    alerts: Callable,
+    wait_for_run: Callable,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes(GOOD_CSV)
+    open_app(page, HOME.url_path)
+    upload_file(page, path, wait_for_run)
+    page.get_by_text("people.csv passed the check").wait_for()
+    wait_for_run(page)
+    query = page.url.split("?", 1)[1]
+    assert "dataset=upload-" in query
+    # The link, on Home and on another page, in a new browser context: a new session that
+    # never saw the upload.
+    for url in (f"{app_url}/?{query}", f"{app_url}/em_steps?{query}"):
+        context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
+        other = context.new_page()
+        try:
+            other.goto(url)
+            wait_for_run(other)
+            sidebar = other.locator('[data-testid="stSidebar"]')
+            sidebar.get_by_text("Using people.csv").wait_for()
+            assert alerts(other) == []
+            if "/?" in url:
+                assert metric(other, "Rows") == "5"
+                assert metric(other, "Features used") == "3 of 3"
+        finally:
+            context.close()
+
+
+def test_an_expired_upload_link_says_so(page, open_app: Callable, alerts: Callable) -> None:
+    open_app(page, HOME.url_path, "dataset=upload-" + "0" * 64)
+    assert alerts(page) == []
+    assert page.get_by_text("no longer holds").first.is_visible()
+    assert metric(page, "Rows") == "178"  # the built-in data meanwhile
