@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, play_controls
+from ui.figures.style import FONT_SIZE, TITLE_SIZE, base_layout, component_color, play_controls
+
+if TYPE_CHECKING:
+    from engine.mixtures.history import History
 
 #: Paper white to ink black.
 INK = [[0.0, "#ffffff"], [1.0, "#000000"]]
@@ -30,11 +34,6 @@ INK = [[0.0, "#ffffff"], [1.0, "#000000"]]
 MAX_FRAME_VALUES = 300_000
 FRAME_MS = 600
 COLUMNS = 5
-
-
-def component_color(k: int) -> str:
-    """The colour of component ``k`` (from 0), the same on every chart of the app."""
-    return PALETTE[k % len(PALETTE)]
 
 
 def swatch(k: int) -> str:
@@ -55,6 +54,37 @@ def frame_steps(n_records: int, n_components: int, n_pixels: int, budget: int = 
     if n_records <= most:
         return np.arange(n_records)
     return np.unique(np.linspace(0, n_records - 1, most).round().astype(int))
+
+
+def prototype_frames(
+    history: History, n_pixels: int
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The start and every M-step of a fit's stacked history, thinned to the animation's budget.
+
+    Parameters
+    ----------
+    history : engine.mixtures.history.History
+        ``model.history_arrays_`` of a Bernoulli mixture.
+    n_pixels : int
+        Pixels per image (features).
+
+    Returns
+    -------
+    means : ndarray of shape (S, K, n_pixels), float32
+    weights : ndarray of shape (S, K)
+    labels : tuple of str, length S
+        ``"Start"``, then ``"Iteration t, M-step"``.
+    """
+    picked = np.array([0, *history.m_steps], dtype=int)
+    keep = frame_steps(len(picked), history.n_components, n_pixels)
+    chosen = picked[keep]
+    means = np.asarray(history.params["means"][chosen], dtype=np.float32)
+    weights = np.asarray(history.weights[chosen], dtype=np.float64)
+    labels = tuple(
+        "Start" if i == 0 else f"Iteration {int(history.iteration[s])}, M-step"
+        for i, s in zip(keep, chosen, strict=True)
+    )
+    return means, weights, labels
 
 
 def _grid(n: int, ncols: int, titles: Sequence[str], *, spacing: float = 0.03) -> go.Figure:
@@ -91,15 +121,12 @@ def _image_axes(fig: go.Figure, n_panels: int) -> None:
 
 
 def _layout(fig: go.Figure, *, height: int, title: str | None) -> go.Figure:
-    fig.update_layout(
+    """The app's layout with narrow margins; call before :func:`_image_axes`."""
+    base_layout(
+        fig,
         height=height,
-        font={"size": FONT_SIZE},
-        title={"text": title, "font": {"size": TITLE_SIZE}, "x": 0.0, "xanchor": "left"}
-        if title
-        else None,
+        title=title,
         margin={"l": 20, "r": 20, "t": 90 if title else 40, "b": 20},
-        plot_bgcolor="white",
-        hoverlabel={"font": {"size": FONT_SIZE - 2}},
     )
     fig.update_annotations(font_size=FONT_SIZE)
     return fig
@@ -191,8 +218,8 @@ def prototype_animation(
         )
     fig.frames = frames
     rows = math.ceil(K / ncols)
-    _image_axes(fig, K)
     _layout(fig, height=rows * panel_px + 190, title=labels[0])
+    _image_axes(fig, K)
     fig.update_layout(
         margin={"l": 20, "r": 20, "t": 90, "b": 120},
         **play_controls(
@@ -328,8 +355,9 @@ def image_figure(
             hover="row %{y}, column %{x}: %{z:.0f}<extra></extra>",
         )
     )
+    _layout(fig, height=height, title=title)
     _image_axes(fig, 1)
-    return _layout(fig, height=height, title=title)
+    return fig
 
 
 def responsibility_bars(
@@ -354,26 +382,9 @@ def responsibility_bars(
             showlegend=False,
         )
     )
-    fig.update_layout(
-        height=height,
-        font={"size": FONT_SIZE},
-        title={"text": title, "font": {"size": TITLE_SIZE - 2}, "x": 0.0} if title else None,
-        margin={"l": 90, "r": 20, "t": 70 if title else 30, "b": 70},
-        plot_bgcolor="white",
-    )
-    ticks = {
-        "tickfont": {"size": FONT_SIZE - 2, "color": "#222"},
-        "title_font": {"size": FONT_SIZE},
-    }
-    fig.update_xaxes(
-        title_text="component k", type="category", showline=True, linecolor="#444", **ticks
-    )
-    fig.update_yaxes(
-        **ticks,
-        title_text="responsibility r_k",
-        range=[0, 1.15],
-        showline=True,
-        linecolor="#444",
-        gridcolor="#e5e5e5",
-    )
+    base_layout(fig, height=height, title=title, margin={"t": 70 if title else 30})
+    if title:
+        fig.update_layout(title_font_size=TITLE_SIZE - 2)
+    fig.update_xaxes(title_text="component k", type="category", showgrid=False)
+    fig.update_yaxes(title_text="responsibility r_k", range=[0, 1.15])
     return fig

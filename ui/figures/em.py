@@ -2,7 +2,9 @@
 
 Every builder takes arrays and returns a ``go.Figure``; none imports Streamlit and none runs EM.
 The recorded run arrives as an :class:`EMTrace` (one entry per E-step and per M-step record of
-``engine.mixtures`` history), so the animation is a view of what the engine did, not a replay.
+the engine's stacked history, ``model.history_arrays_``), so the animation is a view of what
+the engine did, not a replay; responsibilities arrive computed by the engine (through
+:mod:`ui.cached.mixtures`), never recomputed here.
 
 Conventions
 -----------
@@ -24,14 +26,42 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.mixtures import log_normalize
-from engine.mixtures.gaussian import log_gaussian_prob, precision_cholesky
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, play_controls
+from ui.figures.style import (
+    FONT_SIZE,
+    PALETTE,
+    TITLE_SIZE,
+    StepTrace,
+    base_layout,
+    component_colors,
+    ellipse,
+    full_covariances,
+    play_controls,
+)
+
+__all__ = [
+    "FONT_SIZE",
+    "PALETTE",
+    "TITLE_SIZE",
+    "EMTrace",
+    "Restart",
+    "animation_figure",
+    "axis_ranges",
+    "blend_colors",
+    "bound_figure",
+    "component_colors",
+    "ellipse",
+    "frame_steps",
+    "full_covariances",
+    "parameter_table",
+    "restart_gallery",
+    "shares_figure",
+    "shares_table",
+    "weighted_histograms",
+]
 
 #: Mahalanobis radii of the emphasised ellipses (solid, dashed) and of the faint density contours.
 SIGMA_RADII: tuple[float, float] = (1.0, 2.0)
 CONTOUR_RADII: tuple[float, ...] = (0.5, 1.5, 2.5)
-ELLIPSE_POINTS = 49
 #: Iterations animated before the frames are thinned out.
 MAX_ANIMATED_ITERATIONS = 60
 FRAME_MS = 700
@@ -39,16 +69,13 @@ TRANSITION_MS = 300
 
 
 @dataclass(frozen=True)
-class EMTrace:
+class EMTrace(StepTrace):
     """A recorded EM run as plain arrays: one entry per history record (E, M, E, M, ...).
 
     Attributes
     ----------
-    iteration : ndarray of shape (S,)
-        EM iteration of each record, from 1.
-    phase : tuple of str, length S
-        ``"E"`` or ``"M"``.
-    weights : ndarray of shape (S, K)
+    iteration, phase, weights
+        As in :class:`ui.figures.style.StepTrace`.
     means : ndarray of shape (S, K, D)
     covariances : ndarray of shape (S, K, D, D)
         Always full matrices (tied, diagonal and spherical ones expanded).
@@ -58,57 +85,37 @@ class EMTrace:
         Rows the fit used (to show values per row).
     """
 
-    iteration: np.ndarray
-    phase: tuple[str, ...]
-    weights: np.ndarray
     means: np.ndarray
     covariances: np.ndarray
     log_likelihood: np.ndarray
     elbo: np.ndarray
     n_rows: int
 
-    @property
-    def n_steps(self) -> int:
-        return len(self.phase)
-
-    @property
-    def n_components(self) -> int:
-        return int(self.weights.shape[1])
+    @classmethod
+    def from_history(cls, history, n_features: int) -> EMTrace:
+        """The trace of a Gaussian fit's stacked history (``model.history_arrays_``, an
+        :class:`engine.mixtures.History`): no loop over records, covariances expanded."""
+        K = history.n_components
+        return cls(
+            iteration=np.asarray(history.iteration),
+            phase=tuple(history.phase),
+            weights=np.asarray(history.weights, dtype=np.float64),
+            means=np.asarray(history.params["means"], dtype=np.float64),
+            covariances=full_covariances(
+                history.params["covariances"], history.covariance_type, K, n_features
+            ),
+            log_likelihood=np.asarray(history.log_likelihood, dtype=np.float64),
+            elbo=np.asarray(history.elbo, dtype=np.float64),
+            n_rows=int(history.n_rows),
+        )
 
     @property
     def kl(self) -> np.ndarray:
         """The gap ``log-likelihood - ELBO`` per record (0 after an E-step)."""
         return self.log_likelihood - self.elbo
 
-    def label(self, s: int) -> str:
-        """``"Iteration t, E-step"`` for record ``s``."""
-        return f"Iteration {int(self.iteration[s])}, {self.phase[s]}-step"
-
-    def short_label(self, s: int) -> str:
-        """``"3E"`` for record ``s``: the animation slider's tick label."""
-        return f"{int(self.iteration[s])}{self.phase[s]}"
-
 
 # --------------------------------------------------------------------------- small pure helpers
-
-
-def full_covariances(cov: np.ndarray, covariance_type: str, k: int, d: int) -> np.ndarray:
-    """Expand any covariance parameterisation to full matrices of shape (K, D, D)."""
-    cov = np.asarray(cov, dtype=np.float64)
-    if covariance_type == "full":
-        return cov.reshape(k, d, d)
-    if covariance_type == "tied":
-        return np.broadcast_to(cov, (k, d, d)).copy()
-    if covariance_type == "diag":
-        return np.einsum("kd,de->kde", cov.reshape(k, d), np.eye(d))
-    if covariance_type == "spherical":
-        return cov.reshape(k)[:, None, None] * np.eye(d)[None]
-    raise ValueError(f"Unknown covariance type {covariance_type!r}.")
-
-
-def component_colors(k: int) -> list[str]:
-    """The first ``k`` palette colours (the palette repeats beyond its length)."""
-    return [PALETTE[i % len(PALETTE)] for i in range(k)]
 
 
 def _rgb(hex_color: str) -> np.ndarray:
@@ -137,19 +144,6 @@ def blend_colors(resp: np.ndarray, colors: Sequence[str] | None = None) -> list[
     mixed = (resp / np.where(total > 0, total, 1.0)) @ table
     rgb = np.clip(np.rint(mixed), 0, 255).astype(int)
     return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb]
-
-
-def ellipse(mean: np.ndarray, cov: np.ndarray, radius: float, n: int = ELLIPSE_POINTS):
-    """Points ``mean + radius * A u`` on the curve of Mahalanobis distance ``radius``.
-
-    ``A A^T = cov``; the curve is where a Gaussian with this mean and covariance has density
-    ``exp(-radius^2 / 2)`` times its peak. Returns x and y of shape (n,), closed.
-    """
-    values, vectors = np.linalg.eigh(np.asarray(cov, dtype=np.float64)[:2, :2])
-    a = vectors * np.sqrt(np.clip(values, 0.0, None))
-    theta = np.linspace(0.0, 2.0 * np.pi, n)
-    pts = mean[:2, None] + radius * (a @ np.vstack([np.cos(theta), np.sin(theta)]))
-    return pts[0], pts[1]
 
 
 def _rings(mean: np.ndarray, cov: np.ndarray, radii: Sequence[float]):
@@ -182,32 +176,6 @@ def frame_steps(trace: EMTrace, max_iterations: int = MAX_ANIMATED_ITERATIONS) -
     return np.array([s for s in range(trace.n_steps) if int(trace.iteration[s]) in keep])
 
 
-def responsibilities(
-    X: np.ndarray, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The E-step formula for given parameters (one evaluation, no iterating).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, D)
-    weights : ndarray of shape (K,)
-    means : ndarray of shape (K, D)
-    covariances : ndarray of shape (K, D, D)
-
-    Returns
-    -------
-    log_joint : ndarray of shape (n, K)
-        ``log pi_k + log N(x_n | mu_k, Sigma_k)``.
-    resp : ndarray of shape (n, K)
-        ``pi_k N(x_n | k) / sum_j pi_j N(x_n | j)``.
-    """
-    prec = precision_cholesky(np.asarray(covariances, dtype=np.float64), "full")
-    with np.errstate(divide="ignore"):
-        log_w = np.log(np.asarray(weights, dtype=np.float64))
-    log_joint = log_gaussian_prob(np.asarray(X, dtype=np.float64), means, prec, "full") + log_w
-    return log_joint, log_normalize(log_joint)[1]
-
-
 def parameter_table(
     trace: EMTrace, s: int, nk: np.ndarray, feature_labels: Sequence[str]
 ) -> pd.DataFrame:
@@ -227,23 +195,6 @@ def parameter_table(
             "correlation": cov[:, 0, 1] / np.where(sx * sy > 0, sx * sy, 1.0),
         }
     )
-
-
-def _base_layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
-    fig.update_layout(
-        template="plotly_white",
-        height=height,
-        font={"size": FONT_SIZE, "color": "#222"},
-        title={"text": title, "font": {"size": TITLE_SIZE}, "x": 0.0, "xanchor": "left"}
-        if title
-        else None,
-        margin={"l": 70, "r": 20, "t": 70 if title else 30, "b": 60},
-        plot_bgcolor="white",
-        hoverlabel={"font": {"size": FONT_SIZE - 2}},
-    )
-    fig.update_xaxes(showline=True, linecolor="#444", gridcolor="#e5e5e5", zeroline=False)
-    fig.update_yaxes(showline=True, linecolor="#444", gridcolor="#e5e5e5", zeroline=False)
-    return fig
 
 
 # --------------------------------------------------------------------------- the animation
@@ -387,7 +338,7 @@ def animation_figure(
         )
 
     fig = go.Figure(data=data, frames=frames)
-    _base_layout(fig, height=height, title=trace.label(first))
+    base_layout(fig, height=height, title=trace.label(first))
     fig.update_xaxes(title_text=feature_labels[0], range=xr, autorange=False)
     fig.update_yaxes(title_text=feature_labels[1], range=yr, autorange=False)
     fig.update_layout(
@@ -502,7 +453,7 @@ def bound_figure(trace: EMTrace, *, current: int | None = None, height: int = 72
             row=1,
             col=1,
         )
-    _base_layout(fig, height=height)
+    base_layout(fig, height=height)
     fig.update_layout(
         legend={
             "orientation": "h",
@@ -581,7 +532,7 @@ def weighted_histograms(
                 )
         fig.update_xaxes(title_text=feature_labels[d], row=1, col=d + 1)
     fig.update_yaxes(title_text="weighted count  Σ r_nk", row=1, col=1)
-    _base_layout(fig, height=height)
+    base_layout(fig, height=height)
     fig.update_layout(
         barmode="overlay",
         bargap=0.0,
@@ -594,30 +545,38 @@ def weighted_histograms(
 # --------------------------------------------------------------------------- one point
 
 
-def point_shares(
-    x: np.ndarray, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray
-) -> pd.DataFrame:
-    """Why a row gets its responsibilities: ``pi_k N(x | mu_k, Sigma_k)`` and their shares.
+def shares_table(weights: np.ndarray, log_density: np.ndarray, shares: np.ndarray) -> pd.DataFrame:
+    """Why a row gets its responsibilities, as a table with one row per component.
 
-    Returns a table with one row per component: ``weight π``, ``density N(x|k)``,
-    ``π·N(x|k)`` and ``share r_k`` (the last sums to 1).
+    Parameters
+    ----------
+    weights : ndarray of shape (K,)
+        ``pi_k`` at the step shown.
+    log_density : ndarray of shape (K,)
+        ``log N(x | mu_k, Sigma_k)`` of the row, from the engine.
+    shares : ndarray of shape (K,)
+        The row's responsibilities at that step, from the engine (they sum to 1).
+
+    Returns
+    -------
+    DataFrame with columns ``component``, ``weight π``, ``density N(x|k)``, ``π·N(x|k)`` and
+    ``share r_k``.
     """
-    log_joint, resp = responsibilities(np.atleast_2d(x), weights, means, covariances)
-    with np.errstate(divide="ignore"):
-        log_w = np.log(np.asarray(weights, dtype=np.float64))
+    weights = np.asarray(weights, dtype=np.float64)
+    density = np.exp(np.asarray(log_density, dtype=np.float64))
     return pd.DataFrame(
         {
             "component": [f"{k + 1}" for k in range(len(weights))],
-            "weight π": np.asarray(weights, dtype=np.float64),
-            "density N(x|k)": np.exp(log_joint[0] - log_w),
-            "π·N(x|k)": np.exp(log_joint[0]),
-            "share r_k": resp[0],
+            "weight π": weights,
+            "density N(x|k)": density,
+            "π·N(x|k)": weights * density,
+            "share r_k": np.asarray(shares, dtype=np.float64),
         }
     )
 
 
 def shares_figure(table: pd.DataFrame, *, height: int = 360) -> go.Figure:
-    """Two bar charts from :func:`point_shares`: ``π·N(x|k)``, then the normalised shares."""
+    """Two bar charts from :func:`shares_table`: ``π·N(x|k)``, then the normalised shares."""
     K = len(table)
     colors = component_colors(K)
     names = [f"comp. {k + 1}" for k in range(K)]
@@ -651,7 +610,7 @@ def shares_figure(table: pd.DataFrame, *, height: int = 360) -> go.Figure:
         row=1,
         col=2,
     )
-    _base_layout(fig, height=height)
+    base_layout(fig, height=height)
     fig.update_yaxes(range=[0, 1.15], row=1, col=2)
     fig.update_yaxes(exponentformat="e", row=1, col=1)
     fig.update_annotations(font_size=FONT_SIZE)
@@ -760,7 +719,7 @@ def restart_gallery(
                 y1=1,
                 line={"color": "#000", "width": 4},
             )
-    _base_layout(fig, height=rows * height_per_row + 40)
+    base_layout(fig, height=rows * height_per_row + 40)
     fig.update_xaxes(range=xr, autorange=False, showticklabels=False)
     fig.update_yaxes(range=yr, autorange=False, showticklabels=False)
     fig.update_annotations(font_size=FONT_SIZE - 2)

@@ -1,6 +1,7 @@
 """Figures for the "Poisson mixture" page: pure Plotly builders over a recorded EM run on counts.
 
-Every builder takes arrays and returns a ``go.Figure``; none imports Streamlit and none runs EM.
+Every builder takes arrays and returns a ``go.Figure``; none imports Streamlit, none runs EM
+and none computes a probability: :mod:`ui.cached.counts` prepares the numbers they draw.
 A run arrives as a :class:`CountTrace`, one entry per history record of
 ``engine.mixtures.PoissonMixture`` (E, M, E, M, ...), so the animation is a view of what the
 engine did, not a replay.
@@ -17,7 +18,6 @@ Conventions
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,9 +25,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from scipy.stats import poisson
 
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, play_controls
+from ui.figures.style import (
+    FONT_SIZE,
+    StepTrace,
+    base_layout,
+    component_color,
+    play_controls,
+)
 
 #: Most bars a count histogram shows; wider ranges are grouped into bars of several counts.
 MAX_BARS = 80
@@ -40,17 +45,13 @@ _DONE = {"E": "every count's shares recomputed", "M": "rates and weights refitte
 
 
 @dataclass(frozen=True)
-class CountTrace:
+class CountTrace(StepTrace):
     """A recorded EM run on one column of counts, as plain arrays (one entry per record).
 
     Attributes
     ----------
-    iteration : ndarray of shape (S,)
-        EM iteration of each record, from 1.
-    phase : tuple of str, length S
-        ``"E"`` or ``"M"``.
-    weights : ndarray of shape (S, K)
-        Mixing weights ``pi_k`` held by each record.
+    iteration, phase, weights
+        As in :class:`ui.figures.style.StepTrace` (weights are the ``pi_k``).
     rates : ndarray of shape (S, K)
         Poisson rates ``lambda_k`` held by each record.
     log_likelihood : ndarray of shape (S,)
@@ -60,137 +61,32 @@ class CountTrace:
     shares : ndarray of shape (S, B, K)
         Mean responsibility of each bar's rows after the latest E-step (an M-step record
         repeats its E-step's); rows of a bar without data are 0.
+    pmf : ndarray of shape (S, K, B)
+        Each component's probability of every bar under each record's rates.
     width : int
         Consecutive counts per bar (1: one bar per count).
     n_rows : int
     """
 
-    iteration: np.ndarray
-    phase: tuple[str, ...]
-    weights: np.ndarray
     rates: np.ndarray
     log_likelihood: np.ndarray
     proportion: np.ndarray
     shares: np.ndarray
+    pmf: np.ndarray
     width: int
     n_rows: int
-
-    @property
-    def n_steps(self) -> int:
-        return len(self.phase)
-
-    @property
-    def n_components(self) -> int:
-        return int(self.weights.shape[1])
 
     @property
     def n_bins(self) -> int:
         return int(self.proportion.shape[0])
 
-    def label(self, s: int) -> str:
-        """``"Iteration t, E-step"`` for record ``s``."""
-        return f"Iteration {int(self.iteration[s])}, {self.phase[s]}-step"
-
-    def short_label(self, s: int) -> str:
-        """``"3E"``: the animation slider's tick label and the frame's name."""
-        return f"{int(self.iteration[s])}{self.phase[s]}"
-
 
 # --------------------------------------------------------------------------- pure helpers
-
-
-def component_color(k: int) -> str:
-    """The colour of component ``k`` (from 0), the same on every chart."""
-    return PALETTE[k % len(PALETTE)]
-
-
-def support_end(x_max: float, rates: np.ndarray) -> int:
-    """Largest count a chart shows: the data's maximum, or further while any recorded rate
-    still puts visible probability beyond it (``lambda + 4.5 sqrt(lambda) + 3``)."""
-    r = float(np.max(rates)) if np.size(rates) else 0.0
-    return int(max(x_max, math.ceil(r + 4.5 * math.sqrt(r) + 3.0)))
-
-
-def count_bins(last: int, max_bars: int = MAX_BARS) -> tuple[int, int]:
-    """``(width, n_bins)`` of bars covering the counts ``0..last`` with at most ``max_bars``."""
-    width = max(1, math.ceil((int(last) + 1) / max_bars))
-    return width, math.ceil((int(last) + 1) / width)
-
-
-def bin_index(x: np.ndarray, width: int) -> np.ndarray:
-    """The bar each count falls in, shape (n,)."""
-    return (np.asarray(x, dtype=np.float64) // width).astype(np.int64)
-
-
-def proportions(x: np.ndarray, width: int, n_bins: int) -> np.ndarray:
-    """Fraction of the rows in each bar, shape (n_bins,)."""
-    counts = np.bincount(bin_index(x, width), minlength=n_bins)[:n_bins]
-    return counts / max(1, len(x))
-
-
-def bin_shares(x: np.ndarray, resp: np.ndarray, width: int, n_bins: int) -> np.ndarray:
-    """Mean responsibility of the rows in each bar, shape (n_bins, K); 0 where a bar is empty.
-
-    Parameters
-    ----------
-    x : ndarray of shape (n,)
-        The counts.
-    resp : ndarray of shape (n, K)
-        Responsibilities ``r_nk`` from one E-step.
-    """
-    idx = bin_index(x, width)
-    resp = np.asarray(resp, dtype=np.float64)
-    n_in = np.bincount(idx, minlength=n_bins)[:n_bins].astype(np.float64)
-    sums = np.stack(
-        [
-            np.bincount(idx, weights=resp[:, k], minlength=n_bins)[:n_bins]
-            for k in range(resp.shape[1])
-        ],
-        axis=1,
-    )
-    return np.divide(sums, n_in[:, None], out=np.zeros_like(sums), where=n_in[:, None] > 0)
-
-
-def binned_pmf(rates: np.ndarray, width: int, n_bins: int) -> np.ndarray:
-    """Each Poisson's probability of every bar, shape (K, n_bins).
-
-    With ``width == 1`` this is the probability mass function at ``0, 1, ..., n_bins - 1``;
-    otherwise the mass of ``width`` consecutive counts, from differences of the CDF.
-    """
-    rates = np.asarray(rates, dtype=np.float64)[:, None]
-    edges = np.arange(n_bins + 1) * width
-    cdf = poisson.cdf(edges[None, :] - 1, rates)
-    return np.diff(cdf, axis=1)
 
 
 def bar_centres(trace: CountTrace) -> np.ndarray:
     """The x position of each bar: the count itself, or the middle of a bar's counts."""
     return np.arange(trace.n_bins) * trace.width + (trace.width - 1) / 2.0
-
-
-def _base_layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        font={"size": FONT_SIZE},
-        title={"text": title, "font": {"size": TITLE_SIZE}, "x": 0.0, "xanchor": "left"}
-        if title
-        else None,
-        margin={"l": 90, "r": 20, "t": 80 if title else 30, "b": 70},
-        plot_bgcolor="white",
-        hoverlabel={"font": {"size": FONT_SIZE - 2}},
-        legend={"font": {"size": FONT_SIZE - 2}},
-    )
-    axes = {
-        "showline": True,
-        "linecolor": "#444",
-        "gridcolor": "#e5e5e5",
-        "zeroline": False,
-        "tickfont": {"size": FONT_SIZE - 2, "color": "#222"},
-        "title_font": {"size": FONT_SIZE, "color": "#222"},
-    }
-    fig.update_xaxes(**axes)
-    fig.update_yaxes(**axes)
-    return fig
 
 
 def _play_controls(labels: Sequence[str], prefix: str) -> dict:
@@ -212,8 +108,7 @@ def _play_controls(labels: Sequence[str], prefix: str) -> dict:
 def _frame_data(trace: CountTrace, s: int, centres: np.ndarray) -> list[dict]:
     """The 2K + 1 changing traces of record ``s``: K bar parts, K weighted PMFs, the mixture."""
     K = trace.n_components
-    pmf = binned_pmf(trace.rates[s], trace.width, trace.n_bins)
-    weighted = trace.weights[s][:, None] * pmf
+    weighted = trace.weights[s][:, None] * trace.pmf[s]
     out: list[dict] = []
     for k in range(K):
         share = trace.shares[s, :, k]
@@ -316,13 +211,11 @@ def pmf_animation(
     ]
     top = float(trace.proportion.max())
     for s in steps:
-        pmf = trace.weights[int(s)][:, None] * binned_pmf(
-            trace.rates[int(s)], trace.width, trace.n_bins
-        )
+        pmf = trace.weights[int(s)][:, None] * trace.pmf[int(s)]
         top = max(top, float(pmf.sum(axis=0).max()))
 
     fig = go.Figure(data=data, frames=frames)
-    _base_layout(fig, height=height, title=_frame_title(trace, first))
+    base_layout(fig, height=height, title=_frame_title(trace, first))
     fig.update_layout(
         barmode="stack",
         bargap=0.0,
@@ -417,7 +310,7 @@ def parameter_paths(
                 col=1,
                 **label,
             )
-    _base_layout(fig, height=height)
+    base_layout(fig, height=height)
     fig.update_annotations(font_size=FONT_SIZE)
     fig.update_layout(margin={"l": 90, "r": 20, "t": 50, "b": 70}, hovermode="x unified")
     fig.update_xaxes(
@@ -479,7 +372,7 @@ def criteria_figure(table: pd.DataFrame, *, height: int = 480) -> go.Figure:
                     hovertemplate=f"lowest {name}: K = %{{x}}<extra></extra>",
                 )
             )
-    _base_layout(fig, height=height)
+    base_layout(fig, height=height)
     fig.update_xaxes(title_text="K, the number of components", dtick=1)
     fig.update_yaxes(title_text="score (lower is better)", tickformat=",.0f")
     fig.update_layout(legend={"orientation": "h", "x": 0.0, "y": 1.08})
