@@ -1,268 +1,202 @@
-"""Choose K: score mixtures with K = 1, 2, ... components by AIC, BIC, ICL and held-out fit."""
+"""Choose K: score mixtures with K = 1, 2, ... components by AIC, BIC, ICL and held-out fit.
+
+Works on the picker's data and features (all of them when none are chosen); every view of
+this page (K range, covariance types, sign convention, features drawn…) is a page setting,
+so a link reproduces it.
+"""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine.mixtures import COVARIANCE_TYPES
-from ui import data_source, selection_cache, state
+from engine.mixtures.registry import COVARIANCE_TYPES, FAMILIES, FAMILIES_BY_KIND, FAMILY_LABELS
+from ui import state
+from ui.cached import selection as sel
+from ui.components import picker
+from ui.components.selection_settings import (
+    CV_CHOICES,
+    WIDE,
+    bic_explained,
+    classify_link,
+    list_setting,
+    settings_form,
+)
 from ui.figures import selection as figs
 
-WINE_VIEW = ("malic acid", "total phenols")
-FAMILY_LABELS = {
-    "gaussian": "Gaussian",
-    "poisson": "Poisson (counts)",
-    "bernoulli": "Bernoulli (0/1 values)",
-}
-FAMILIES_BY_KIND = {
-    "continuous": ("gaussian",),
-    "counts": ("poisson", "gaussian"),
-    "binary": ("bernoulli", "gaussian"),
-}
-#: Larger tables are scored on a seeded sample of this many rows, to keep the page quick.
-MAX_ROWS = 20_000
+#: Features drawn first when the data has them (a view, not a data choice).
+PREFERRED_VIEW = ("malic acid", "total phenols")
 PANEL_KS = (1, 2, 3)
-#: With more features than this, full and tied covariances (D(D+1)/2 entries each) start
-#: unticked: they are slow to fit and rarely supported by the rows available.
-WIDE = 20
-CV_CHOICES = (0, 3, 5, 10)
+CRITERIA = (*figs.INFO_CRITERIA, figs.HELDOUT)
 
 
-def _use_wine_view() -> None:
-    state.update(source="builtin", dataset="wine", features=WINE_VIEW)
-    for key in ("choose_k.source", "choose_k.dataset", "choose_k.features.wine"):
-        st.session_state.pop(key, None)
-
-
-st.title("Choose K")
-st.markdown(
-    "How many groups do the data hold? Fit a mixture with K = 1, 2, 3, … components and score "
-    "every fit. A score rewards fitting the data (the log-likelihood, log L) and charges for "
-    "every extra parameter, so a K that only chases noise loses."
-)
-
-with st.expander("Data", icon=":material/table:"):
-    data = data_source.choose_data("choose_k")
-if data is None:
-    st.stop()
-if data.name == "wine" and data.source == "builtin" and data.features != WINE_VIEW:
-    st.button(
-        "Use the classic wine example: malic acid and total phenols",
-        icon=":material/wine_bar:",
-        on_click=_use_wine_view,
+def main() -> None:
+    ps = state.page(
+        "choose_k",
+        state.choice_setting("family", "gaussian", tuple(FAMILIES)),
+        state.int_setting("kmax", 10, 2, 15),
+        state.int_setting("n_init", 3, 1, 10),
+        state.int_setting("cv", 5, 0, 10),
+        list_setting("cov", COVARIANCE_TYPES, COVARIANCE_TYPES),
+        list_setting("cov_wide", ("diag", "spherical"), COVARIANCE_TYPES),
+        state.int_setting("seed", 0, 0, state.SEED_MAX),
+        state.choice_setting("sign", "sklearn", figs.CONVENTIONS),
+        state.choice_setting("criterion", "bic", CRITERIA),
+        state.text_setting("shown"),
+        state.text_setting("x"),
+        state.text_setting("y"),
+    )
+    data = picker.data_picker()
+    st.title("Choose K")
+    st.markdown(
+        "How many groups do the data hold? Fit a mixture with K = 1, 2, 3, … components and "
+        "score every fit. A score rewards fitting the data (the log-likelihood, log L) and "
+        "charges for every extra parameter, so a K that only chases noise loses."
+    )
+    if data is None:
+        return
+    ref, features = data.ref, tuple(data.features)
+    X = sel.scored_rows(ref, features)
+    n_rows, n_features = X.shape
+    note = (
+        ""
+        if n_rows == len(data.frame)
+        else (f" (a random {n_rows:,} of its {len(data.frame):,} rows, to stay quick)")
+    )
+    shown_names = ", ".join(features[:6]) + (", …" if n_features > 6 else "")
+    st.markdown(
+        f"**Data:** {state.quoted(data.name)}{note}: {n_rows:,} rows, {n_features} feature"
+        f"{'s' if n_features > 1 else ''} ({shown_names}). Choose the data and features in "
+        "the sidebar."
     )
 
-X = data.X
-note = ""
-if X.shape[0] > MAX_ROWS:
-    X = X[np.sort(np.random.default_rng(0).choice(X.shape[0], MAX_ROWS, replace=False))]
-    note = f" (a random {MAX_ROWS:,} of its {data.X.shape[0]:,} rows, to stay quick)"
-n_rows, n_features = X.shape
-features = tuple(data.features)
-st.markdown(
-    f"**Data:** {data.name}{note}: {n_rows:,} rows, {n_features} feature"
-    f"{'s' if n_features > 1 else ''} ({', '.join(features[:6])}{', …' if n_features > 6 else ''})."
-)
+    families = FAMILIES_BY_KIND.get(data.kind, ("gaussian",))
+    family = ps.ensure("family", families)
+    ps.ensure("cv", CV_CHOICES, 5)
+    cov_name = "cov_wide" if n_features > WIDE else "cov"
+    settings_form(ps, families, cov_name, n_features > WIDE)
+    family, cov_types = ps["family"], list(ps[cov_name])
+    body = st.container()
 
-families = FAMILIES_BY_KIND.get(data.kind, ("gaussian",))
-form_col, seed_col = st.columns([7, 1], vertical_alignment="top")
-with form_col, st.form("choose_k.settings", border=True):
-    row = st.columns(4)
-    family = row[0].selectbox(
-        "Mixture family",
-        families,
-        format_func=FAMILY_LABELS.__getitem__,
-        key="choose_k.family",
-        disabled=len(families) == 1,
-    )
-    k_max = row[1].slider("K from 1 to", 2, 15, 10, key="choose_k.k_max")
-    n_init = row[2].slider(
-        "Restarts per fit",
-        1,
-        10,
-        3,
-        key="choose_k.n_init",
-        help="EM can stop at a poor local optimum; the best of several starts is kept.",
-    )
-    cv = row[3].selectbox(
-        "Held-out folds",
-        CV_CHOICES,
-        index=CV_CHOICES.index(5),
-        format_func=lambda v: "off" if v == 0 else f"{v} folds",
-        key="choose_k.cv",
-        help="Cross-validation: fit on all folds but one, score the rows left out.",
-    )
-    row = st.columns([3, 1], vertical_alignment="bottom")
-    cov_types = row[0].multiselect(
-        "Covariance types (Gaussian)",
-        COVARIANCE_TYPES,
-        default=list(COVARIANCE_TYPES if n_features <= WIDE else ("diag", "spherical")),
-        key=f"choose_k.cov_types.{'wide' if n_features > WIDE else 'narrow'}",
-        help="full: any ellipse per component; tied: one ellipse shape shared by all; "
-        "diag: axis-aligned ellipses; spherical: circles."
-        + (
-            f" With more than {WIDE} features, full and tied start unticked: they are slow "
-            "and need many rows."
-            if n_features > WIDE
-            else ""
-        ),
-    )
-    row[1].form_submit_button("Compute", icon=":material/calculate:", type="primary")
-seed = seed_col.number_input(
-    "Seed", 0, state.SEED_MAX, step=1, **state.bind("seed", "choose_k.seed")
-)
-main = st.container()
-
-if family != "gaussian":
-    cov_types = ["-"]
-elif not cov_types:
-    with main:
-        st.info(
+    if family != "gaussian":
+        cov_types = ["-"]
+    elif not cov_types:
+        body.info(
             "Pick at least one covariance type, then press **Compute**.", icon=":material/info:"
         )
-    st.stop()
-ks = tuple(range(1, min(k_max, n_rows) + 1))
-folds = min(cv, n_rows) if cv and n_rows >= 4 else None
+        return
+    ks = tuple(range(1, min(ps["kmax"], n_rows) + 1))
+    folds = min(ps["cv"], n_rows) if ps["cv"] and n_rows >= 4 else None
+    scans = [sel.Scan(family, ks, ct, ps["n_init"], int(ps["seed"]), folds) for ct in cov_types]
 
-with main:
-    progress = st.progress(0.0, text="Fitting…")
-    parts = []
-    try:
-        for i, ct in enumerate(cov_types):
-            label = f"{ct} covariances" if ct != "-" else FAMILY_LABELS[family]
-            progress.progress(i / len(cov_types), text=f"Fitting K = 1…{ks[-1]}, {label}")
-            parts.append(
-                selection_cache.criteria_table(
-                    data.cache_key, features, X, family, ks, (ct,), n_init, int(seed), folds
-                )
-            )
-    except Exception as err:  # a bug, not the data: say so and keep the app alive
+    with body:
+        progress = st.progress(0.0, text="Fitting…")
+        parts = []
+        for i, scan in enumerate(scans):
+            label = f"{scan.cov} covariances" if scan.cov != "-" else FAMILY_LABELS[family]
+            progress.progress(i / len(scans), text=f"Fitting K = 1…{ks[-1]}, {label}")
+            parts.append(sel.criteria(ref, features, scan))
         progress.empty()
-        st.error(f"The fits could not be computed: {err}", icon=":material/error:")
-        st.stop()
-    progress.empty()
-    table = pd.concat(parts, ignore_index=True)
+        table = pd.concat(parts, ignore_index=True)
+        top = st.columns([3, 2])
+        top[0].radio(
+            "Sign convention for AIC, BIC and ICL",
+            figs.CONVENTIONS,
+            format_func=figs.CONVENTION_LABELS.__getitem__,
+            key=ps.key("sign"),
+            horizontal=True,
+        )
+        criteria = figs.available_criteria(table)
+        ps.ensure("criterion", criteria, "bic")
+        top[1].selectbox(
+            "Recommend by",
+            criteria,
+            format_func=figs.CRITERION_NAMES.__getitem__,
+            key=ps.key("criterion"),
+        )
+        convention, criterion = ps["sign"], ps["criterion"]
+        rec = figs.recommend(table, criterion, convention)
+        if rec is None:
+            st.error(
+                "Every fit collapsed, so there is nothing to compare. Try fewer components, "
+                "fewer features, or other covariance types.",
+                icon=":material/error:",
+            )
+        else:
+            st.success(f"**Suggested: K = {rec.k}.** {rec.text}", icon=":material/recommend:")
+            ct = rec.covariance_type if family == "gaussian" else None
+            st.link_button(
+                f"Open Classify with K = {rec.k}" + (f" ({ct})" if ct else "") + " in a new tab",
+                classify_link(ref, family=family, k=rec.k, cov=ct, seed=int(ps["seed"])),
+                icon=":material/open_in_new:",
+            )
+        st.plotly_chart(
+            figs.criteria_figure(table, convention), key="choose_k.criteria", theme=None
+        )
+        n_init = ps["n_init"]
+        st.caption(
+            f"{len(table)} fits of {n_rows:,} rows, best of {n_init} start"
+            f"{'s' if n_init > 1 else ''} each; ★ marks the best K of each curve, the ring the "
+            "best of the panel." + (f" Held-out: {folds}-fold cross-validation." if folds else "")
+        )
+        failed = figs.collapsed_notes(table)
+        if failed:
+            st.warning(
+                f"**{len(failed)} fit{'s' if len(failed) > 1 else ''} collapsed** and "
+                f"{'are' if len(failed) > 1 else 'is'} left as gaps in the curves: "
+                + "; ".join(line.split(":")[0] for line in failed)
+                + ".",
+                icon=":material/warning:",
+            )
+            with st.expander("Why they collapsed"):
+                st.markdown("\n".join(f"- {line}" for line in failed))
 
-    top = st.columns([3, 2])
-    convention = top[0].radio(
-        "Sign convention for AIC, BIC and ICL",
-        figs.CONVENTIONS,
-        format_func=figs.CONVENTION_LABELS.__getitem__,
-        key="choose_k.convention",
-        horizontal=True,
-    )
-    criteria = figs.available_criteria(table)
-    criterion = top[1].selectbox(
-        "Recommend by",
-        criteria,
-        index=criteria.index("bic"),
-        format_func=figs.CRITERION_NAMES.__getitem__,
-        key="choose_k.criterion",
-    )
-    rec = figs.recommend(table, criterion, convention)
-    if rec is None:
-        st.error(
-            "Every fit collapsed, so there is nothing to compare. Try fewer components, "
-            "fewer features, or other covariance types.",
-            icon=":material/error:",
+    st.header("What the fits look like", divider="gray")
+    controls = st.columns(3)
+    panel_cov = cov_types[0]
+    if family == "gaussian":
+        ps.ensure("shown", cov_types, rec.covariance_type if rec is not None else cov_types[0])
+        panel_cov = controls[0].selectbox("Covariance type shown", cov_types, key=ps.key("shown"))
+    vx, vy = figs.default_view(features, PREFERRED_VIEW)
+    if n_features > 2:
+        vx = features.index(ps.ensure("x", features, features[vx]))
+        vy = features.index(ps.ensure("y", features, features[vy]))
+        controls[1].selectbox("Across", features, key=ps.key("x"))
+        controls[2].selectbox("Up", features, key=ps.key("y"))
+    panel_ks = tuple(k for k in PANEL_KS if k <= ks[-1])
+    if rec is not None and rec.k not in panel_ks:
+        panel_ks = (*panel_ks, rec.k)
+    panel_scan = scans[0]._replace(cov=panel_cov)
+    with st.spinner("Fitting the mixtures shown…"):
+        fits = [sel.panel_fit(ref, features, panel_scan.settings(k)) for k in panel_ks]
+    if n_features == 1:
+        st.info(
+            "One feature only: pick at least two features (in the sidebar) to see the fits drawn."
         )
     else:
-        st.success(f"**Suggested: K = {rec.k}.** {rec.text}", icon=":material/recommend:")
-
-        def _share(k: int = rec.k, ct: str = rec.covariance_type) -> None:
-            state.update(k=k, **({"cov": ct} if ct in COVARIANCE_TYPES else {}))
-
-        st.button(
-            f"Use K = {rec.k}"
-            + (f" ({rec.covariance_type})" if family == "gaussian" else "")
-            + " on the other pages",
-            on_click=_share,
-            key="choose_k.share",
+        panels = figs.panels_on_view(fits, (vx, vy), table, criterion, convention, panel_cov)
+        st.plotly_chart(
+            figs.mixtures_figure(X[:, [vx, vy]], panels, (features[vx], features[vy])),
+            key="choose_k.panels",
+            theme=None,
         )
-    st.plotly_chart(figs.criteria_figure(table, convention), key="choose_k.criteria", theme=None)
-    st.caption(
-        f"{len(table)} fits of {n_rows:,} rows, best of {n_init} start"
-        f"{'s' if n_init > 1 else ''} each; ★ marks the best K of each curve, the ring the best "
-        "of the panel." + (f" Held-out: {folds}-fold cross-validation." if folds else "")
-    )
-    failed = figs.collapsed_notes(table)
-    if failed:
-        st.warning(
-            f"**{len(failed)} fit{'s' if len(failed) > 1 else ''} collapsed** and "
-            f"{'are' if len(failed) > 1 else 'is'} left as gaps in the curves: "
-            + "; ".join(line.split(":")[0] for line in failed)
-            + ".",
-            icon=":material/warning:",
+        shown = "the two features shown" if n_features == 2 else "these two of the features"
+        st.caption(
+            "Points take the colour of their most probable component; ✕ marks each mean and "
+            "the line is the 2σ ellipse (Mahalanobis distance 2, about 86% of a component's "
+            f"points) on {shown}."
         )
-        with st.expander("Why they collapsed"):
-            st.markdown("\n".join(f"- {line}" for line in failed))
+        for fit in fits:
+            if fit["error"]:
+                st.warning(f"K = {fit['k']} collapsed: {fit['error']}", icon=":material/warning:")
 
-st.header("What the fits look like", divider="gray")
-valid_types = list(cov_types)
-controls = st.columns(3)
-panel_cov = cov_types[0]
-if family == "gaussian":
-    default_cov = rec.covariance_type if rec is not None else valid_types[0]
-    panel_cov = controls[0].selectbox(
-        "Covariance type shown",
-        valid_types,
-        index=valid_types.index(default_cov),
-        key="choose_k.panel_cov",
+    st.header("Every fit, and the two ways to write BIC", divider="gray")
+    bic_explained(family, n_features)
+    st.dataframe(
+        figs.parameter_table(table, convention),
+        hide_index=True,
+        height=min(35 * (len(table) + 1) + 3, 560),
     )
-view_x, view_y = figs.default_view(features, WINE_VIEW)
-if n_features > 2:
-    view_x = controls[1].selectbox("Across", features, index=view_x, key="choose_k.view_x")
-    view_y = controls[2].selectbox("Up", features, index=view_y, key="choose_k.view_y")
-    view_x, view_y = features.index(view_x), features.index(view_y)
-panel_ks = tuple(k for k in PANEL_KS if k <= ks[-1])
-if rec is not None and rec.k not in panel_ks:
-    panel_ks = (*panel_ks, rec.k)
-with st.spinner("Fitting the mixtures shown…"):
-    fits = selection_cache.panel_fits(
-        data.cache_key, features, X, family, panel_ks, panel_cov, n_init, int(seed)
-    )
-if n_features == 1:
-    st.info("One feature only: pick at least two features (under Data) to see the fits drawn.")
-else:
-    panels = figs.panels_on_view(fits, (view_x, view_y), table, criterion, convention, panel_cov)
-    st.plotly_chart(
-        figs.mixtures_figure(X[:, [view_x, view_y]], panels, (features[view_x], features[view_y])),
-        key="choose_k.panels",
-        theme=None,
-    )
-    shown = "the two features shown" if n_features == 2 else "these two of the features"
-    st.caption(
-        f"Points take the colour of their most probable component; ✕ marks each mean and the "
-        f"line is the 2σ ellipse (Mahalanobis distance 2, about 86% of a component's points) "
-        f"on {shown}."
-    )
-    for fit in fits:
-        if fit["error"]:
-            st.warning(f"K = {fit['k']} collapsed: {fit['error']}", icon=":material/warning:")
 
-st.header("Every fit, and the two ways to write BIC", divider="gray")
-sk, mc = st.columns(2, gap="large")
-sk.markdown("**scikit-learn**, lower is better:")
-sk.latex(r"\mathrm{BIC} = -2\log L + p\log n")
-mc.markdown("**mclust**, higher is better:")
-mc.latex(r"\mathrm{BIC} = 2\log L - p\log n")
-st.markdown(
-    "Here **log L** is the log-likelihood of all n rows (in nats) and **p** the number of free "
-    "parameters. The two are the same number with the sign flipped, so both pick the same K. "
-    "AIC charges 2 per parameter instead of log n; ICL adds twice the entropy of the soft "
-    "labels, so it also favours clearly separated groups. The sign switch above flips all three."
-)
-if family == "gaussian":
-    d = n_features
-    st.markdown(
-        f"A Gaussian mixture on D = {d} feature{'s' if d > 1 else ''} with full covariances "
-        f"has p = (K − 1) weights + K·D means + K·D(D+1)/2 covariance entries; for K = 2 that "
-        f"is 1 + {2 * d} + {d * (d + 1)} = {1 + 2 * d + d * (d + 1)}."
-    )
-st.dataframe(
-    figs.parameter_table(table, convention),
-    hide_index=True,
-    height=min(35 * (len(table) + 1) + 3, 560),
-)
+
+main()

@@ -19,6 +19,7 @@ from ui.figures.selection import (
     add_component_shapes,
     component_colour,
     component_symbol,
+    full_covariances,
     style,
     thin,
 )
@@ -241,3 +242,30 @@ def display_table(results: pd.DataFrame, K: int, with_interval: bool = False) ->
             ]
             out.insert(out.columns.get_loc(name) + 1, f"{name} interval", text)
     return out
+
+
+def components_table(
+    weights: np.ndarray, means: np.ndarray, feature_names: Sequence[str]
+) -> pd.DataFrame:
+    """One row per component: its name, weight (3 decimals) and mean on every feature."""
+    summary = pd.DataFrame(np.asarray(means, dtype=np.float64), columns=list(feature_names))
+    summary.insert(0, "weight", np.round(np.asarray(weights, dtype=np.float64), 3))
+    summary.insert(0, "component", [component_name(j) for j in range(len(summary))])
+    return summary
+
+
+def shapes_on_view(
+    means: np.ndarray,
+    covariances: np.ndarray | None,
+    covariance_type: str | None,
+    view: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Means ``(K, 2)`` and Gaussian marginal covariances ``(K, 2, 2)`` (None without
+    covariances) on the two features ``view``, from a model's own layout."""
+    idx = list(view)
+    means = np.asarray(means, dtype=np.float64)
+    if covariances is None or covariance_type is None:
+        return means[:, idx], None
+    K, D = means.shape
+    full = full_covariances(covariances, covariance_type, K, D)
+    return means[:, idx], full[:, idx][:, :, idx]

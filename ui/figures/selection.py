@@ -18,13 +18,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures.style import FONT_SIZE, PALETTE
+from ui.figures.style import FONT_SIZE, PALETTE, base_layout, full_covariances
+from ui.figures.style import component_color as component_colour
+from ui.figures.style import ellipse as _ellipse
+
+__all__ = ["component_colour", "full_covariances"]  # re-exported from the shared style
 
 # --------------------------------------------------------------------------- look
 
-#: Component j (0-based) is ``COMPONENT_COLOURS[j % 8]``: the shared palette's first eight.
-COMPONENT_COLOURS: tuple[str, ...] = PALETTE[:8]
-#: Marker shapes, cycled after the eight colours so K up to 30 stays distinguishable.
+#: Marker shapes, cycled after the palette's colours so K up to 40 stays distinguishable.
 COMPONENT_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up")
 #: Line style of each covariance type in the criteria curves (colour and dash both differ).
 COVARIANCE_STYLE: dict[str, tuple[str, str]] = {
@@ -61,34 +63,19 @@ CRITERION_NAMES = {
 }
 
 
-def component_colour(j: int) -> str:
-    """Colour of component ``j`` (0-based), the same in every figure."""
-    return COMPONENT_COLOURS[j % len(COMPONENT_COLOURS)]
-
-
 def component_symbol(j: int) -> str:
     """Marker shape of component ``j`` (0-based): changes once the colours have been used."""
-    return COMPONENT_SYMBOLS[(j // len(COMPONENT_COLOURS)) % len(COMPONENT_SYMBOLS)]
+    return COMPONENT_SYMBOLS[(j // len(PALETTE)) % len(COMPONENT_SYMBOLS)]
 
 
 def style(fig: go.Figure, *, height: int) -> go.Figure:
-    """Projector-readable defaults: large fonts, white background, legend on top."""
+    """The shared layout (:func:`ui.figures.style.base_layout`) with the legend on top and
+    projector-sized subplot titles."""
+    base_layout(fig, height=height, margin={"l": 80, "r": 30, "t": 110, "b": 80})
     fig.update_layout(
-        height=height,
-        template="plotly_white",
-        font={"size": FONT_SIZE, "family": "Source Sans Pro, Arial, sans-serif"},
-        legend={
-            "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.06,
-            "x": 0,
-            "font": {"size": FONT_SIZE},
-        },
-        margin={"l": 80, "r": 30, "t": 110, "b": 80},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "x": 0},
         hoverlabel={"font": {"size": TICK_SIZE}},
     )
-    fig.update_xaxes(tickfont={"size": TICK_SIZE}, title_font={"size": FONT_SIZE})
-    fig.update_yaxes(tickfont={"size": TICK_SIZE}, title_font={"size": FONT_SIZE})
     for note in fig.layout.annotations:  # subplot titles
         note.font = {"size": FONT_SIZE + 1}
     return fig
@@ -362,29 +349,11 @@ def parameter_table(table: pd.DataFrame, convention: str = "sklearn") -> pd.Data
 # --------------------------------------------------------------------------- fitted mixtures
 
 
-def full_covariances(
-    covariances: np.ndarray, covariance_type: str, n_components: int, n_features: int
-) -> np.ndarray:
-    """Any scikit-learn covariance layout as ``(K, D, D)`` matrices."""
-    cov = np.asarray(covariances, dtype=np.float64)
-    if covariance_type == "full":
-        return cov
-    if covariance_type == "tied":
-        return np.repeat(cov[None], n_components, axis=0)
-    if covariance_type == "diag":
-        return np.stack([np.diag(row) for row in cov])
-    if covariance_type == "spherical":
-        return cov.reshape(-1)[:, None, None] * np.eye(n_features)[None]
-    raise ValueError(f"Unknown covariance type {covariance_type!r}.")
-
-
 def ellipse(mean: np.ndarray, cov: np.ndarray, n_sigma: float = 2.0, n: int = 73) -> np.ndarray:
-    """Points ``(n, 2)`` on the curve at Mahalanobis distance ``n_sigma`` from ``mean``."""
-    vals, vecs = np.linalg.eigh(np.asarray(cov, dtype=np.float64))
-    vals = np.clip(vals, 0.0, None)
-    t = np.linspace(0.0, 2.0 * np.pi, n)
-    circle = np.stack([np.cos(t), np.sin(t)])
-    return (vecs @ (n_sigma * np.sqrt(vals)[:, None] * circle)).T + np.asarray(mean)
+    """Points ``(n, 2)`` at Mahalanobis distance ``n_sigma`` from ``mean``
+    (:func:`ui.figures.style.ellipse` as one array)."""
+    x, y = _ellipse(mean, cov, n_sigma, n)
+    return np.column_stack([x, y])
 
 
 @dataclass(frozen=True)
