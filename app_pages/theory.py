@@ -5,200 +5,40 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import theory_cache as cache
-from ui.figures import bernoulli as digit_figs
+from ui import state
+from ui.cached import theory as cache
+from ui.cached import vae as cvae
+from ui.components import picker
+from ui.components import vae_theory as sections
 from ui.figures import theory as figs
 
-STEP_KEY = "theory.step"
 CHART_CONFIG = {"displaylogo": False}
+MU_OPTIONS = tuple(round(-2.0 + 0.5 * i, 2) for i in range(15))  # -2 .. 5
+SIGMA_OPTIONS = tuple(round(0.25 * i, 2) for i in range(1, 13))  # 0.25 .. 3
+BUILTIN_NOTE = "The Theory lab's experiments always use the built-in 8x8 digits."
 
 
-def _by(rows: list[dict], key: str, method: str, n: int) -> dict:
-    return next(r for r in rows if r[key] == method and r["n_samples"] == n)
-
-
-def _times(a: float, b: float) -> str:
-    return f"{a / b:,.0f}×" if a / b >= 10 else f"{a / b:.1f}×"
-
-
-def digit_picker(key: str, label: str) -> int:
-    """A held-out digit chosen by number, shown as a small image beside the input."""
-    X, y = cache.test_digits()
-    pick, image = st.columns([3, 2], vertical_alignment="center")
-    index = int(
-        pick.number_input(
-            label,
-            0,
-            len(X) - 1,
-            value=0,
-            step=1,
-            key=key,
-            help=f"One of the {len(X)} held-out 8×8 digits the VAE never trained on.",
-        )
+def settings() -> state.PageState:
+    """Every control of the page, in the link: the toy's μ and σ, the two digits, the EM step
+    and the mean that slides."""
+    n_test = cvae.info(cvae.DIGITS).n_test
+    ps = state.page(
+        "theory",
+        state.float_setting("mu", 0.5, MU_OPTIONS),
+        state.float_setting("sigma", 1.0, SIGMA_OPTIONS),
+        state.int_setting("grad_digit", 0, 0, n_test - 1),
+        state.int_setting("ml_digit", 0, 0, n_test - 1),
+        state.int_setting("step", 0, 0, cache.n_coordinate_steps() - 1),
+        state.int_setting("which", 0, 0, 1),
     )
-    pick.caption(f"Held-out digit {index} is a **{y[index]}**.")
-    image.plotly_chart(
-        digit_figs.image_figure(X[index], (8, 8), None, height=200),
-        theme=None,
-        config={"displayModeBar": False},
-        key=f"{key}.image",
-    )
-    return index
-
-
-# --------------------------------------------------------------------------- 1
-
-
-def elbo_estimators() -> None:
-    st.subheader("1 · Three ways to estimate the ELBO", divider="gray")
-    st.markdown(
-        f"For an image x, q(z|x) is the encoder's Gaussian guess at which codes z produced it. "
-        f"The ELBO can be written three ways; each is estimated by drawing z from q(z|x). "
-        f"Here: the default VAE, averaged over {cache.ELBO_IMAGES} held-out digits, "
-        f"{cache.ELBO_REPEATS} repeats per point."
-    )
-    left, right = st.columns(2, gap="large")
-    left.latex(
-        r"\begin{aligned}"
-        r"\mathrm{ELBO} &= \mathbb{E}_{q}[\log p(x\mid z)] - \mathrm{KL}(q(z\mid x)\,\|\,p(z))"
-        r" && \text{analytic KL}\\"
-        r"&= \mathbb{E}_{q}[\log p(x, z)] + \mathrm{H}[q(z\mid x)] && \text{entropy form}\\"
-        r"&= \mathbb{E}_{q}[\log p(x, z) - \log q(z\mid x)] && \text{full Monte Carlo}"
-        r"\end{aligned}"
-    )
-    right.latex(r"\log p(x) = \mathrm{ELBO} + \mathrm{KL}(q(z\mid x)\,\|\,p(z\mid x))")
-    right.caption(
-        "Only the part inside the expectation is sampled: the analytic form samples the "
-        "reconstruction alone, the entropy form adds log p(z), the full form adds log q(z|x) too."
-    )
-    rows = cache.elbo_spread()
-    a, b = st.columns(2, gap="medium")
-    a.plotly_chart(
-        figs.estimator_means_figure(rows), theme=None, config=CHART_CONFIG, key="theory.elbo.mean"
-    )
-    b.plotly_chart(
-        figs.estimator_spread_figure(rows),
-        theme=None,
-        config=CHART_CONFIG,
-        key="theory.elbo.sd",
-    )
-    one = {e: _by(rows, "estimator", e, 1) for e in ("analytic", "entropy", "mc")}
-    means = [r["mean"] for r in one.values()]
-    lowest = min(one, key=lambda e: one[e]["std"])
-    sds = ", ".join(f"{figs.style(e)['label']} {r['std']:.2f}" for e, r in one.items())
-    reading = (
-        f"**Reading it:** the means agree to within {max(means) - min(means):.2f} nats, so all "
-        f"three aim at the same number; with one sample their spreads are {sds} nats. "
-    )
-    if lowest == "mc":
-        reading += (
-            "The full Monte Carlo form spreads least here: if q(z|x) were the exact posterior, "
-            "log p(x, z) − log q(z|x) would equal log p(x) for every z, so it would not vary at "
-            "all; this encoder is close to that."
-        )
-    else:
-        reading += f"The {figs.style(lowest)['label']} form spreads least here."
-    st.markdown(reading)
-
-
-# --------------------------------------------------------------------------- 2
-
-
-def reparameterisation() -> None:
-    st.subheader("2 · The reparameterisation trick", divider="gray")
-    st.markdown(
-        "To train the encoder we need the gradient of an expectation over q, with respect to "
-        "q's own parameters. Two unbiased estimators, on a toy first:"
-    )
-    eq, knobs = st.columns([3, 2], gap="large")
-    eq.latex(
-        r"\begin{aligned}"
-        r"&\tfrac{d}{d\mu}\,\mathbb{E}_{z\sim\mathcal{N}(\mu,\sigma^2)}[(z-3)^2] = 2(\mu-3)\\"
-        r"&\text{reparameterised: } z_s=\mu+\sigma\epsilon_s,\;"
-        r"\epsilon_s\sim\mathcal{N}(0,1):\quad \tfrac1S\textstyle\sum_s 2(z_s-3)\\"
-        r"&\text{score function: }\quad \tfrac1S\textstyle\sum_s (z_s-3)^2\,"
-        r"\tfrac{z_s-\mu}{\sigma^2}"
-        r"\end{aligned}"
-    )
-    with knobs:
-        mu = st.slider("μ (mean of z)", -2.0, 5.0, 0.5, 0.5, key="theory.mu")
-        sigma = st.slider("σ (sd of z)", 0.25, 3.0, 1.0, 0.25, key="theory.sigma")
-    toy = cache.toy_gradients(float(mu), float(sigma))
-    st.plotly_chart(
-        figs.toy_gradient_figure(toy), theme=None, config=CHART_CONFIG, key="theory.toy"
-    )
-    r1 = _by(toy, "method", "reparameterisation", 1)
-    s1 = _by(toy, "method", "score function", 1)
-    st.markdown(
-        f"**Reading it:** both centre on the exact gradient (dashed), but with one sample the "
-        f"score function's variance is {_times(s1['variance'], r1['variance'])} the "
-        f"reparameterised one. The score function only sees how good each z was; the trick "
-        f"also sees which way to move it, because z depends smoothly on μ and σ."
-    )
-
-    st.markdown(
-        "**The same on the VAE**: the gradient of E_q[log p(x|z)] with respect to every "
-        "encoder weight, for one digit. Total variance = the sum of the weights' variances "
-        f"over {cache.GRAD_REPEATS} repeats."
-    )
-    chart, pick = st.columns([3, 2], gap="large")
-    with pick:
-        index = digit_picker("theory.grad_digit", "Held-out digit for the encoder gradient")
-    enc = cache.encoder_gradients(index)
-    chart.plotly_chart(
-        figs.encoder_variance_figure(enc), theme=None, config=CHART_CONFIG, key="theory.enc"
-    )
-    r1 = _by(enc, "method", "reparameterisation", cache.GRAD_SAMPLES[0])
-    s1 = _by(enc, "method", "score function", cache.GRAD_SAMPLES[0])
-    pick.markdown(
-        f"With one sample the score function's total variance is "
-        f"**{_times(s1['total_variance'], r1['total_variance'])}** the reparameterised one."
-    )
-
-
-# --------------------------------------------------------------------------- 3
-
-
-def posterior_matters() -> None:
-    st.subheader("3 · Why sampling from q(z|x) matters", divider="gray")
-    eq, pick = st.columns([3, 2], gap="large")
-    with eq:
-        st.markdown(
-            "log p(x) averages p(x|z) over all codes z. Drawn from the prior, almost every z "
-            "decodes to some other digit and adds next to nothing; drawn from q(z|x), the "
-            "codes land where x is likely, and a weight corrects for sampling there."
-        )
-        st.latex(
-            r"\log p(x) = \log \mathbb{E}_{p(z)}\big[p(x\mid z)\big]"
-            r" = \log \mathbb{E}_{q(z\mid x)}\Big[\frac{p(x\mid z)\,p(z)}{q(z\mid x)}\Big]"
-        )
-    with pick:
-        index = digit_picker("theory.ml_digit", "Held-out digit for log p(x)")
-    rows = cache.marginal_likelihood(index)
-    st.plotly_chart(
-        figs.marginal_likelihood_figure(rows), theme=None, config=CHART_CONFIG, key="theory.ml"
-    )
-    counts = sorted({r["n_samples"] for r in rows})
-    few = counts[1] if len(counts) > 1 else counts[0]
-    goal = _by(rows, "method", "posterior (importance)", few)["std"]
-    enough = next(
-        (n for n in counts if _by(rows, "method", "prior", n)["std"] <= goal),
-        None,
-    )
-    need = f"{enough:,} samples" if enough else f"more than {counts[-1]:,} samples"
-    st.markdown(
-        f"**Reading it:** both estimators head for the same log p(x). With few samples both "
-        f"sit below it (the log of an average underestimates on average), the prior far more. "
-        f"The spread importance sampling has with {few:,} samples, the prior reaches only "
-        f"with {need}. Spread over {cache.ML_REPEATS} repeats."
-    )
+    return ps
 
 
 # --------------------------------------------------------------------------- 4
 
 
-def _set_step(step: int) -> None:
-    st.session_state[STEP_KEY] = step
+def _set_step(ps: state.PageState, step: int) -> None:
+    ps.set(step=step)
 
 
 def _fmt(v: float) -> str:
@@ -206,7 +46,7 @@ def _fmt(v: float) -> str:
     return "0.000" if text == "-0.000" else text
 
 
-def coordinate_ascent() -> None:
+def coordinate_ascent(ps: state.PageState) -> None:
     st.subheader("4 · EM is coordinate ascent in the lower bound", divider="gray")
     st.markdown(
         "A two-component Gaussian mixture on 250 numbers (two overlapping bell curves). "
@@ -218,11 +58,12 @@ def coordinate_ascent() -> None:
         r" + \log\mathcal{N}(x_n\mid\mu_k,\sigma_k^2) - \log q_{nk}\big]}_{L(q,\,\theta)}"
         r" + \mathrm{KL}\big(q\,\|\,p(Z\mid X,\theta)\big)"
     )
-    run = cache.coordinate_run()
-    step = int(st.session_state.get(STEP_KEY, 0))
-    step = min(max(step, 0), run.n_steps - 1)
-    phase = run.phase[step]
-    at_end = step >= run.n_steps - 1
+    n_steps = cache.n_coordinate_steps()
+    step = min(max(int(ps["step"]), 0), n_steps - 1)
+    which = int(ps["which"])
+    sl = cache.coordinate_slice(step, which)
+    phase = sl.phase
+    at_end = step >= n_steps - 1
 
     buttons = st.columns([1, 1, 1, 3], vertical_alignment="center")
     buttons[0].button(
@@ -231,7 +72,7 @@ def coordinate_ascent() -> None:
         type="primary",
         disabled=phase == "E" or at_end,
         on_click=_set_step,
-        args=(step + 1,),
+        args=(ps, step + 1),
         help="Set q to the exact posterior under the current θ: the bound rises to touch.",
         width="stretch",
     )
@@ -241,19 +82,20 @@ def coordinate_ascent() -> None:
         type="primary",
         disabled=phase == "M" or at_end,
         on_click=_set_step,
-        args=(step + 1,),
+        args=(ps, step + 1),
         help="Keep q, move θ to the top of the bound.",
         width="stretch",
     )
-    buttons[2].button("Reset", key="theory.reset", on_click=_set_step, args=(0,), width="stretch")
-    which = buttons[3].radio(
+    buttons[2].button(
+        "Reset", key="theory.reset", on_click=_set_step, args=(ps, 0), width="stretch"
+    )
+    buttons[3].radio(
         "Mean that slides",
         (0, 1),
         format_func=lambda k: f"μ{'₁₂'[k]} (component {k + 1})",
         horizontal=True,
-        key="theory.which",
+        key=ps.key("which"),
     )
-    sl = cache.coordinate_slice(step, int(which))
 
     chart, numbers = st.columns([3, 1], gap="medium")
     chart.plotly_chart(
@@ -278,22 +120,25 @@ def coordinate_ascent() -> None:
                 "the gap that opened is what the next E-step closes."
             )
         if at_end:
-            st.caption(f"End of the recorded run ({run.n_steps // 2} iterations). Press Reset.")
+            st.caption(f"End of the recorded run ({n_steps // 2} iterations). Press Reset.")
 
 
 # --------------------------------------------------------------------------- page
 
 
 def main() -> None:
+    picker.data_picker()
+    st.sidebar.caption(BUILTIN_NOTE)
+    ps = settings()
     st.title("Theory lab")
     st.markdown(
         "Four small experiments behind the equations: each section names what it computes "
         "and shows the numbers live."
     )
-    elbo_estimators()
-    reparameterisation()
-    posterior_matters()
-    coordinate_ascent()
+    sections.elbo_estimators()
+    sections.reparameterisation(ps)
+    sections.posterior_matters(ps)
+    coordinate_ascent(ps)
 
 
 main()

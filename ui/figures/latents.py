@@ -1,7 +1,7 @@
 """Figures for the "Discrete vs continuous" page: pure Plotly builders, arrays and records in.
 
 No Streamlit and no model here. The likelihood chart takes the rows of the page's two sweeps
-(plain dicts, see ``ui.latents_cache``); the sample grids take flattened images.
+(plain dicts, see ``ui.cached.theory``); the sample grids take flattened images.
 
 Conventions
 -----------
@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.figures.bernoulli import INK, mosaic
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, base_layout, rgba
 
 BLUE, VERMILLION, GREEN = PALETTE[0], PALETTE[1], PALETTE[2]
 TICK_SIZE = 16
@@ -61,12 +61,6 @@ def mixture_axis_title(ks: Sequence[int], params: Sequence[int]) -> str:
     if len(per) == 1 and float(next(iter(per))).is_integer():
         return f"components K · parameters = {int(next(iter(per)))}K − 1"
     return "components K"
-
-
-def _rgba(hex_color: str, alpha: float) -> str:
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _ring(x: float, y: float, color: str, name: str) -> go.Scatter:
@@ -167,7 +161,7 @@ def likelihood_figure(
             line={"color": GREEN, "width": 3},
             marker={"size": 13, "symbol": "diamond", "color": GREEN},
             fill="tonexty",
-            fillcolor=_rgba(GREEN, 0.12),
+            fillcolor=rgba(GREEN, 0.12),
             hovertemplate="d = %{x}<br>%{customdata:,} parameters<br>"
             "IWAE estimate = %{y:.2f} nats<extra></extra>",
         ),
@@ -228,14 +222,12 @@ def likelihood_figure(
 
 
 def _layout(fig: go.Figure, *, height: int) -> go.Figure:
-    """Legend above the panels (placed in pixels), projector-sized type, thin axis lines."""
+    """The app's look (:func:`ui.figures.style.base_layout`), with the legend above the panels
+    (placed in pixels) and the panel titles a touch larger."""
+    base_layout(fig, height=height, margin={"l": 110, "t": 100, "b": 110})
     fig.update_layout(
         template="plotly_white",
-        height=height,
-        font={"size": FONT_SIZE, "color": "#222"},
-        margin={"l": 110, "r": 20, "t": 100, "b": 110},
-        plot_bgcolor="white",
-        hoverlabel={"font": {"size": FONT_SIZE - 2}},
+        font={"color": "#222"},
         legend={
             "orientation": "h",
             "x": 0.0,
@@ -247,16 +239,6 @@ def _layout(fig: go.Figure, *, height: int) -> go.Figure:
             "traceorder": "normal",  # a tonexty fill would otherwise reverse it
         },
     )
-    axes = {
-        "showline": True,
-        "linecolor": "#444",
-        "gridcolor": "#e5e5e5",
-        "zeroline": False,
-        "tickfont": {"size": TICK_SIZE},
-        "title_font": {"size": FONT_SIZE},
-    }
-    fig.update_xaxes(**axes)
-    fig.update_yaxes(**axes)
     fig.update_annotations(font_size=FONT_SIZE)
     for a in fig.layout.annotations:  # the panel titles: a touch larger, left-aligned feel kept
         if a.text in PANEL_TITLES:

@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, base_layout, rgba
 
 BLUE, VERMILLION, GREEN, PURPLE, ORANGE = PALETTE[:5]
 
@@ -69,12 +69,6 @@ def style(method: str) -> dict[str, str]:
     )
 
 
-def _rgba(hex_color: str, alpha: float) -> str:
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
 def _by(rows: Sequence[dict], key: str) -> dict[str, list[dict]]:
     """Group records by ``key`` (keeping first-seen order), each group sorted by n_samples."""
     out: dict[str, list[dict]] = {}
@@ -95,9 +89,26 @@ def _layout(
     legend_rows: int = 1,
     extra_top: int = 0,
 ) -> go.Figure:
-    """Shared look. Title, then the legend, sit above the plot (placed in pixels), so neither
-    covers tick labels or axis titles; ``extra_top`` leaves room for subplot titles."""
-    top = 12
+    """The app's look (:func:`ui.figures.style.base_layout`), with the title, then the legend,
+    above the plot (placed in pixels), so neither covers tick labels or axis titles;
+    ``extra_top`` leaves room for subplot titles."""
+    legend_top = 12 + (40 if title else 0)
+    top = legend_top + 32 * legend_rows + 10 + extra_top
+    base_layout(fig, height=height, margin={"t": top})
+    fig.update_layout(
+        template="plotly_white",
+        font={"color": "#222"},
+        legend={
+            "orientation": "h",
+            "x": 0.0,
+            "xanchor": "left",
+            "xref": "paper",
+            "y": 1 - legend_top / height,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": FONT_SIZE - 1},
+        },
+    )
     if title:
         fig.update_layout(
             title={
@@ -106,43 +117,11 @@ def _layout(
                 "x": 0.0,
                 "xanchor": "left",
                 "xref": "paper",
-                "y": 1 - top / height,
+                "y": 1 - 12 / height,
                 "yanchor": "top",
                 "yref": "container",
             }
         )
-        top += 40
-    fig.update_layout(
-        legend={
-            "orientation": "h",
-            "x": 0.0,
-            "xanchor": "left",
-            "xref": "paper",
-            "y": 1 - top / height,
-            "yanchor": "top",
-            "yref": "container",
-            "font": {"size": FONT_SIZE - 1},
-        }
-    )
-    top += 32 * legend_rows + 10 + extra_top
-    fig.update_layout(
-        template="plotly_white",
-        height=height,
-        font={"size": FONT_SIZE, "color": "#222"},
-        margin={"l": 90, "r": 20, "t": top, "b": 70},
-        plot_bgcolor="white",
-        hoverlabel={"font": {"size": FONT_SIZE - 2}},
-    )
-    axes = {
-        "showline": True,
-        "linecolor": "#444",
-        "gridcolor": "#e5e5e5",
-        "zeroline": False,
-        "tickfont": {"size": TICK_SIZE},
-        "title_font": {"size": FONT_SIZE},
-    }
-    fig.update_xaxes(**axes)
-    fig.update_yaxes(**axes)
     fig.update_annotations(font_size=FONT_SIZE)
     return fig
 
@@ -406,7 +385,7 @@ def marginal_likelihood_figure(rows: Sequence[dict], *, height: int = 480) -> go
                 x=n + n[::-1],
                 y=np.concatenate([mean + sd, (mean - sd)[::-1]]),
                 fill="toself",
-                fillcolor=_rgba(s["color"], 0.18),
+                fillcolor=rgba(s["color"], 0.18),
                 line={"width": 0},
                 mode="lines",
                 name=f"{s['label']} ± 1 sd",

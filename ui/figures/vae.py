@@ -11,7 +11,7 @@ Conventions
 - Many images are drawn as ONE heatmap of the tiled array (:func:`tile`), with thin lines
   between the tiles, never as one subplot per image: the payload is one uint8 array (plotly
   sends it base64-encoded) whatever the number of images.
-- Labels use the app's colour-blind-safe categorical palette, ``PALETTE`` from ``em.py``.
+- Labels use the app's colour-blind-safe categorical palette, ``PALETTE`` from ``style.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures.em import FONT_SIZE, PALETTE, TITLE_SIZE
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE
 
 #: Paper white to ink black, for uint8 images scaled 0..255.
 INK = [[0.0, "#ffffff"], [1.0, "#000000"]]
@@ -36,7 +36,7 @@ DENSITY = [
 ]
 #: Lines between tiles and the prior's circles.
 SEPARATOR = "#b0b0b0"
-PRIOR_LINE = "#D55E00"
+PRIOR_LINE = PALETTE[1]
 MESH_COLOR = "#444444"
 #: The chosen point's ring.
 CHOSEN_COLOR = "#000000"

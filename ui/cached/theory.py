@@ -1,34 +1,130 @@
-"""Cached engine calls for the "Theory lab" page.
+"""The theory resource: the "Discrete vs continuous" sweeps and the Theory lab's experiments.
 
-The default VAE is loaded once per server (``st.cache_resource``) and only read: the theory
-experiments switch it to eval mode and back, and never train it. Experiment results are small
-lists of dicts, cached per choice (``st.cache_data``) with the sample counts and repeats fixed
-here, so the page stays quick and every visitor sees the same seeded numbers.
+Both pages work on the built-in 8x8 digits by design, black and white, on the app's fixed split
+(:func:`ui.cached.vae.digits`, cached once for the app), with the shipped VAEs from the one
+loader :func:`ui.cached.vae.shipped`. Every function is keyed by small values (K, a latent size,
+a digit's row, a seed, a step); results are small and cached with ``st.cache_data``, fitted
+mixtures with ``st.cache_resource`` (only read: sampling uses a shallow copy with its own
+``random_state``).
 
-The coordinate-ascent run is a fixed, seeded 1-D example: its recorded history is cached, and
-the page keeps only a step index in session state.
+The settings are those of ``bench/bench_latents.py`` (sweeps) and fixed sample counts and
+repeats (experiments), so every visitor sees the same seeded numbers.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
+import torch
 from sklearn.exceptions import ConvergenceWarning
 
-from engine.data import digits_split
-from engine.mixtures import GaussianMixture
+from engine.mixtures import BernoulliMixture, GaussianMixture
 from engine.mixtures.coordinate import bound_slice, likelihood_slice, m_step_mean
-from engine.vae import VAE, load
+from engine.vae import VAE, elbo, iwae_log_likelihood, sample_prior
 from engine.vae import theory as vae_theory
+from ui.cached import vae as cvae
 from ui.figures.theory import CoordinateSlice
 
-WEIGHTS = Path(__file__).resolve().parents[1] / "assets" / "vae" / "digits_bernoulli_2d.safetensors"
 MAX_ENTRIES = 64
 TTL = "6h"
+
+# --------------------------------------------------------------------------- discrete vs continuous
+
+#: The sweeps, as in ``bench/bench_latents.py``.
+KS: tuple[int, ...] = (1, 2, 5, 10, 20, 30, 50)
+LATENTS: tuple[int, ...] = cvae.SHIPPED_LATENTS
+N_INIT = 3
+RANDOM_STATE = 0
+#: Samples of z per image for the ELBO, importance samples per image for IWAE.
+SWEEP_ELBO_SAMPLES = 100
+SWEEP_IWAE_K = 1000
+METRIC_SEED = 0
+
+
+def fit_mixture(k: int, X_train: np.ndarray) -> BernoulliMixture:
+    """``BernoulliMixture(k, n_init=3, random_state=0)`` fitted on ``X_train`` (uncached)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return BernoulliMixture(k, n_init=N_INIT, random_state=RANDOM_STATE).fit(X_train)
+
+
+@st.cache_resource(show_spinner=False, max_entries=len(KS))
+def mixture(k: int) -> BernoulliMixture:
+    """The K-component mixture fitted on the digits, shared by every visitor. Read it only."""
+    return fit_mixture(k, np.asarray(cvae.digits().X_train, dtype=np.float64))
+
+
+def n_weights(model: VAE) -> int:
+    """Every weight and bias of the encoder and decoder."""
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+@st.cache_data(show_spinner="Fitting Bernoulli mixtures for K = 1 … 50 (a few seconds, once)…")
+def mixture_sweep() -> list[dict]:
+    """One row per K: ``k``, ``n_parameters`` and ``log_likelihood`` (exact, nats per image)."""
+    X_test = np.asarray(cvae.digits().X_test, dtype=np.float64)
+    rows = []
+    for k in KS:
+        m = mixture(k)
+        rows.append({"k": k, "n_parameters": m.n_parameters(), "log_likelihood": m.score(X_test)})
+    return rows
+
+
+def vae_metrics(model: VAE, X_test: np.ndarray, seed: int = METRIC_SEED) -> dict:
+    """Mean held-out ELBO and IWAE estimate, one generator seeded ``seed`` for both (uncached)."""
+    g = torch.Generator().manual_seed(seed)
+    e = float(elbo(model, X_test, n_samples=SWEEP_ELBO_SAMPLES, generator=g).mean())
+    i = float(iwae_log_likelihood(model, X_test, k=SWEEP_IWAE_K, generator=g).mean())
+    return {"elbo": e, "iwae": i}
+
+
+@st.cache_data(
+    show_spinner="Estimating the VAEs' ELBO and log p(x) on 360 held-out digits "
+    "(several seconds, once)…"
+)
+def vae_sweep() -> list[dict]:
+    """One row per latent size: ``d``, ``n_parameters``, ``elbo`` and ``iwae`` (nats per image)."""
+    X_test = cvae.digits().X_test
+    rows = []
+    for d in LATENTS:
+        model = cvae.shipped(d)
+        rows.append({"d": d, "n_parameters": n_weights(model), **vae_metrics(model, X_test)})
+    return rows
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL)
+def mixture_samples(k: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` draws from the K-component mixture, in a seeded random order.
+
+    Returns
+    -------
+    X : ndarray of shape (n, 64), float32
+        Drawn 0/1 pixels.
+    component : ndarray of shape (n,), int
+        The component each image was drawn from (from 0).
+    prototype : ndarray of shape (n, 64), float32
+        That component's ink probabilities: the one picture the discrete latent chose.
+    """
+    model = copy.copy(mixture(k))  # a shallow copy: the shared model's random_state stays as is
+    model.random_state = seed
+    X, comp = model.sample(n)
+    order = np.random.default_rng(seed).permutation(n)
+    X, comp = X[order], comp[order]
+    return X.astype(np.float32), comp, model.means_[comp].astype(np.float32)
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL)
+def vae_samples(latent_dim: int, n: int, seed: int) -> np.ndarray:
+    """``n`` decoded prior draws z ~ N(0, I): ink probabilities, shape (n, 64), float32."""
+    g = torch.Generator().manual_seed(seed)
+    return np.asarray(sample_prior(cvae.shipped(latent_dim), n, generator=g), dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- theory lab
 
 #: Section 1: held-out digits averaged over, sample counts and repeats.
 ELBO_IMAGES = 16
@@ -49,17 +145,8 @@ EM_MEANS_INIT = (-1.0, 0.0)
 EM_GRID = 401
 
 
-@st.cache_resource(show_spinner="Loading the VAE…")
-def vae() -> VAE:
-    """The app's default trained VAE (2-D latent, Bernoulli pixels). Read it; never change it."""
-    return load(WEIGHTS)
-
-
-@st.cache_data(show_spinner=False)
-def test_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The held-out 8x8 binary digits: ``X`` of shape (n, 64) and labels ``y`` of shape (n,)."""
-    _, X_test, _, y_test = digits_split(binary=True)
-    return X_test, y_test
+def _test_digit(index: int) -> np.ndarray:
+    return cvae.digits().X_test[index : index + 1]
 
 
 @st.cache_data(
@@ -69,9 +156,12 @@ def test_digits() -> tuple[np.ndarray, np.ndarray]:
 )
 def elbo_spread(n_images: int = ELBO_IMAGES, seed: int = 0) -> list[dict]:
     """:func:`engine.vae.theory.elbo_estimator_spread` on the first ``n_images`` held-out digits."""
-    X, _ = test_digits()
     return vae_theory.elbo_estimator_spread(
-        vae(), X[:n_images], ELBO_SAMPLES, n_repeats=ELBO_REPEATS, seed=seed
+        cvae.shipped(2),
+        cvae.digits().X_test[:n_images],
+        ELBO_SAMPLES,
+        n_repeats=ELBO_REPEATS,
+        seed=seed,
     )
 
 
@@ -90,9 +180,8 @@ def toy_gradients(mu: float, sigma: float, seed: int = 0) -> list[dict]:
 )
 def encoder_gradients(index: int, seed: int = 0) -> list[dict]:
     """:func:`engine.vae.theory.encoder_gradient_variance` on held-out digit ``index``."""
-    X, _ = test_digits()
     return vae_theory.encoder_gradient_variance(
-        vae(), X[index : index + 1], GRAD_SAMPLES, n_repeats=GRAD_REPEATS, seed=seed
+        cvae.shipped(2), _test_digit(index), GRAD_SAMPLES, n_repeats=GRAD_REPEATS, seed=seed
     )
 
 
@@ -103,9 +192,8 @@ def encoder_gradients(index: int, seed: int = 0) -> list[dict]:
 )
 def marginal_likelihood(index: int, seed: int = 0) -> list[dict]:
     """:func:`engine.vae.theory.marginal_likelihood_estimates` on held-out digit ``index``."""
-    X, _ = test_digits()
     return vae_theory.marginal_likelihood_estimates(
-        vae(), X[index : index + 1], ML_SAMPLES, n_repeats=ML_REPEATS, seed=seed
+        cvae.shipped(2), _test_digit(index), ML_SAMPLES, n_repeats=ML_REPEATS, seed=seed
     )
 
 
@@ -207,10 +295,15 @@ def slice_at(run: CoordinateRun, step: int, which: int, n_grid: int = EM_GRID) -
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def coordinate_run(seed: int = 0) -> CoordinateRun:
-    """The recorded run on :func:`coordinate_data`, cached."""
+    """The recorded run on :func:`coordinate_data`, cached (read it only)."""
     return record_run(coordinate_data(seed))
+
+
+def n_coordinate_steps(seed: int = 0) -> int:
+    """Records in the run (E and M steps)."""
+    return coordinate_run(seed).n_steps
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL)
