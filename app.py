@@ -31,5 +31,7 @@ page = st.navigation(
         for section, specs in sections().items()
     }
 )
-page.run()
-state.sync_query_params()
+try:
+    page.run()
+finally:  # also when a page stops early (st.stop), so the link always matches the screen
+    state.sync_query_params()

@@ -8,7 +8,7 @@ Page scripts live in ``app_pages/``, never in a folder named ``pages/`` next to 
 Streamlit 1.67 still treats such a folder as the old auto-discovered multipage layout whenever
 its flag is fresh (a server's first run, every ``AppTest`` run), and then runs a page script
 straight from the URL without ``app.py`` (no page config, no session set-up, no navigation).
-``tests/pages/test_layout.py`` guards this.
+``tests/app_pages/test_layout.py`` guards this.
 """
 
 from __future__ import annotations

@@ -429,10 +429,11 @@ def key(name: str) -> str:
 def init_session() -> None:
     """Fill the data choice once per session, from the link's query parameters.
 
-    Called by ``app.py`` on every run; it only acts on the first. The link's page settings are
-    read by :func:`page`, for the page the link opened only.
+    Called by ``app.py`` at the start of every run; it reads the link on the first only. The
+    link's page settings are read by :func:`page`, for the page the link opened only.
     """
     ss = st.session_state
+    ss[PREFIX + "current_page"] = None  # until the page that runs declares its settings
     if PREFIX + "ready" in ss:
         return
     params = st.query_params.to_dict()

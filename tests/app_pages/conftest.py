@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,3 +25,30 @@ def open_app(app_path: Path) -> Callable[..., AppTest]:
         return at.switch_page(page) if page else at
 
     return make
+
+
+#: The engine's work a rerun must not repeat: mixture fits, predictions and the driver's sweep
+#: over the rows (``_pass``, the E-step), and the VAE's encoder and decoder.
+ENGINE_WORK = (
+    ("engine.mixtures.base", "BaseMixture",
+     ("fit", "predict", "predict_proba", "score_samples", "score", "_pass", "sample")),
+    ("engine.vae.model", "VAE", ("encode", "decode")),
+)  # fmt: skip
+
+
+@pytest.fixture
+def engine_calls(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    """Counts of calls into the engine's work (see :data:`ENGINE_WORK`), by method name; the
+    real code still runs. ``engine_calls.clear()`` starts a new count."""
+    counts: Counter = Counter()
+    for module, owner_name, names in ENGINE_WORK:
+        owner = getattr(importlib.import_module(module), owner_name)
+        for name in names:
+            original = getattr(owner, name)
+
+            def counted(*args, _name=name, _original=original, **kwargs):
+                counts[_name] += 1
+                return _original(*args, **kwargs)
+
+            monkeypatch.setattr(owner, name, counted)
+    return counts

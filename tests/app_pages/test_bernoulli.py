@@ -5,38 +5,25 @@ from __future__ import annotations
 import gzip
 import json
 import struct
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.data import DataError, digits_split, read_images
+from tests.app_pages.apptest import assert_clean, charts, metrics, upload
 
-TIMEOUT = 60
 PAGE = "app_pages/bernoulli.py"
 
 
 @pytest.fixture
-def app(app_path: Path) -> AppTest:
-    return AppTest.from_file(str(app_path), default_timeout=TIMEOUT).switch_page(PAGE)
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+def app(open_app: Callable[..., AppTest]) -> AppTest:
+    return open_app(PAGE)
 
 
 def animation(at: AppTest) -> dict:
     return next(c for c in charts(at) if c.get("frames"))
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def idx_gz(n: int = 120, side: int = 8, seed: int = 0) -> bytes:
@@ -47,15 +34,6 @@ def idx_gz(n: int = 120, side: int = 8, seed: int = 0) -> bytes:
     images[n // 2 :, side // 2, :] = 255  # horizontal bars
     images |= (rng.random(images.shape) < 0.05).astype(np.uint8) * 255
     return gzip.compress(struct.pack(">IIII", 0x803, n, side, side) + images.tobytes())
-
-
-def upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.radio(key="bernoulli.source").set_value("upload").run()
-    return (
-        at.file_uploader(key="bernoulli.upload")
-        .set_value((name, data, "application/octet-stream"))
-        .run()
-    )
 
 
 def test_defaults_fit_the_binary_digits(app: AppTest) -> None:
@@ -101,7 +79,7 @@ def test_uniform_weights_explain_the_normalised_likelihoods(app: AppTest) -> Non
 
 
 def test_good_image_upload_is_binarised_and_fitted(app: AppTest) -> None:
-    at = upload(app.run(), "bars-idx3-ubyte.gz", idx_gz())
+    at = upload(app.run(), "bars-idx3-ubyte.gz", idx_gz(), "application/octet-stream")
     assert any("96 images of 8x8 pixels" in m.value for m in at.markdown)
     assert any("held out" in c.value for c in at.caption)
     # Two kinds of picture cannot feed ten components: the collapse is explained, not raised.
@@ -118,16 +96,15 @@ def test_good_image_upload_is_binarised_and_fitted(app: AppTest) -> None:
 @pytest.mark.parametrize(
     ("name", "data"),
     [
-        ("garbage.bin", b"\x00\x00\x08\x03 this is not an image file"),
-        ("pixels.csv", b"label,a,b,c\n1,0,255,3\n2,4,5,6\n"),
-        ("model.pkl", b"\x80\x04whatever"),
+        ("garbage.idx", b"\x00\x00\x08\x03 this is not an image file"),
+        ("model.npy", b"\x80\x04whatever"),
         ("empty.npz", b""),
     ],
 )
 def test_a_malformed_file_shows_its_message_and_the_page_goes_on(
     app: AppTest, name: str, data: bytes
 ) -> None:
-    at = upload(app.run(), name, data)
+    at = upload(app.run(), name, data, "application/octet-stream")
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.error) == 1
     with pytest.raises(DataError) as info:
@@ -135,3 +112,47 @@ def test_a_malformed_file_shows_its_message_and_the_page_goes_on(
     assert str(info.value) in at.error[0].value
     assert any("uses the built-in digits" in m.value for m in at.markdown)
     assert len(animation(at)["data"]) == 10
+
+
+def test_a_table_that_is_not_0_1_falls_back_to_the_digits(app: AppTest) -> None:
+    at = upload(app.run(), "pixels.csv", b"label,a,b,c\n1,0,255,3\n2,4,5,6\n")
+    assert_clean(at)
+    assert any("built-in digits" in i.value for i in at.sidebar.info)
+    assert any("uses the built-in digits" in m.value for m in at.markdown)
+    assert len(animation(at)["data"]) == 10
+
+
+def test_a_0_1_table_is_fitted_as_rows_of_pixels(app: AppTest) -> None:
+    rng = np.random.default_rng(0)
+    rows = (rng.random((60, 6)) < np.where(np.arange(60)[:, None] < 30, 0.9, 0.1)).astype(int)
+    data = ("a,b,c,d,e,f\n" + "\n".join(",".join(map(str, r)) for r in rows)).encode()
+    at = upload(app.run(), "answers.csv", data)
+    at.slider(key="bernoulli.k").set_value(2)
+    at.button(key="bernoulli.apply").click().run()
+    assert_clean(at)
+    assert not any("built-in digits" in i.value for i in at.sidebar.info)
+    assert any("48 rows of 6 0/1 values" in m.value for m in at.markdown)
+    assert len(animation(at)["data"]) == 2
+    assert metrics(at)["Coin-flip baseline"] == "-4.16 nats"
+
+
+def test_a_link_reproduces_the_settings_and_the_image_shown(
+    open_app: Callable[..., AppTest],
+) -> None:
+    at = open_app(PAGE, k="4", alpha="0.5", image="7").run()
+    assert_clean(at)
+    assert at.slider(key="bernoulli.k").value == 4
+    assert at.number_input(key="bernoulli.image").value == 7
+    assert len(animation(at)["data"]) == 4
+    assert any("α = 0.5" in m.value for m in at.markdown)
+    at.number_input(key="bernoulli.image").set_value(9).run()
+    assert at.query_params["image"] == "9"
+
+
+def test_a_rerun_or_another_image_repeats_no_fit_and_no_e_step(app: AppTest, engine_calls) -> None:
+    at = app.run()
+    engine_calls.clear()
+    at.run()
+    at.number_input(key="bernoulli.image").set_value(5).run()
+    assert_clean(at)
+    assert sum(engine_calls.values()) == 0

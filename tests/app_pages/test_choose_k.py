@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_pages.apptest import assert_clean, upload
 from tests.fixtures.bad_files import bad_csv_cases, good_csv_bytes
 
 PAGE = "app_pages/choose_k.py"
-TIMEOUT = 60
+WINE_VIEW = "malic acid,total phenols"
 
 
 @pytest.fixture
-def app(app_path: Path) -> AppTest:
-    at = AppTest.from_file(str(app_path), default_timeout=TIMEOUT)
-    at.switch_page(PAGE)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+def app(open_app: Callable[..., AppTest]) -> AppTest:
+    return open_app(PAGE)
 
 
 def click(at: AppTest, label_start: str) -> AppTest:
@@ -37,9 +31,9 @@ def fits_table(at: AppTest):
 
 
 @pytest.fixture
-def wine2d(app: AppTest) -> AppTest:
-    at = app.run()
-    return click(at, "Use the classic wine example")
+def wine2d(open_app: Callable[..., AppTest]) -> AppTest:
+    """The classic wine example: the link chooses malic acid and total phenols."""
+    return open_app(PAGE, dataset="wine", features=WINE_VIEW).run()
 
 
 def test_defaults_run_cleanly(app: AppTest) -> None:
@@ -56,6 +50,7 @@ def test_defaults_run_cleanly(app: AppTest) -> None:
 def test_wine_example_drops_sharply_from_one_to_two_then_changes_mildly(wine2d: AppTest) -> None:
     at = wine2d
     assert_clean(at)
+    # The page leaves the data choice alone: it works on the link's features.
     assert at.session_state["evx.features"] == ("malic acid", "total phenols")
     table = fits_table(at)
     full = table[table["covariance type"] == "full"].set_index("K")
@@ -84,7 +79,7 @@ def test_switching_the_bic_convention_flips_signs_not_the_choice(wine2d: AppTest
     at = wine2d
     before = fits_table(at)
     suggestion = at.success[0].value.split(".**")[0]
-    at.radio(key="choose_k.convention").set_value("mclust").run()
+    at.radio(key="choose_k.sign").set_value("mclust").run()
     assert_clean(at)
     after = fits_table(at)
     np.testing.assert_allclose(after["BIC"], -before["BIC"])
@@ -93,16 +88,50 @@ def test_switching_the_bic_convention_flips_signs_not_the_choice(wine2d: AppTest
     assert "BIC is highest" in at.success[0].value
 
 
-def test_the_suggestion_can_be_shared_with_other_pages(wine2d: AppTest) -> None:
-    at = click(wine2d, "Use K = ")
+def test_the_suggestion_is_a_link_to_classify_not_a_shared_write(wine2d: AppTest) -> None:
+    at = wine2d
     suggested = int(at.success[0].value.split("K = ")[1].split(".")[0])
-    assert at.session_state["evx.k"] == suggested
+    (link,) = [b for b in at.get("link_button") if b.proto.label.startswith("Open Classify")]
+    url = link.proto.url
+    assert url.startswith("classify?") and f"k={suggested}" in url
+    assert "dataset=wine" in url and "features=malic%20acid%2Ctotal%20phenols" in url
+    # Pages stay independent: Choose K writes neither the data choice nor Classify's settings.
+    assert "classify.k" not in at.session_state
+    assert at.session_state["evx.features"] == ("malic acid", "total phenols")
+
+
+def test_the_page_leaves_the_data_choice_alone_and_puts_its_settings_in_the_link(
+    app: AppTest,
+) -> None:
+    at = app.run()
+    assert_clean(at)
+    assert at.session_state["evx.features"] == ()
+    assert at.session_state["evx.dataset"] == "wine"
+    assert "features" not in at.query_params
+    at.radio(key="choose_k.sign").set_value("mclust").run()
+    at.slider(key="choose_k.kmax").set_value(4)
+    at.button(key="FormSubmitter:choose_k.settings-Compute").click().run()
+    assert_clean(at)
+    assert at.query_params["sign"] == "mclust"
+    assert at.query_params["kmax"] == "4"
+    assert at.session_state["evx.features"] == ()
+
+
+def test_a_link_reproduces_the_settings(open_app: Callable[..., AppTest]) -> None:
+    at = open_app(PAGE, features=WINE_VIEW, kmax="4", cov="full,diag", cv="0", sign="mclust")
+    at.run()
+    assert_clean(at)
+    table = fits_table(at)
+    assert sorted(set(table["K"])) == [1, 2, 3, 4]
+    assert set(table["covariance type"]) == {"full", "diag"}
+    assert "held-out log L per row" not in table
+    assert "BIC is highest" in at.success[0].value
 
 
 def test_settings_are_applied_by_the_form(wine2d: AppTest) -> None:
     at = wine2d
-    at.multiselect(key="choose_k.cov_types.narrow").set_value(["full"])
-    at.slider(key="choose_k.k_max").set_value(4)
+    at.multiselect(key="choose_k.cov").set_value(["full"])
+    at.slider(key="choose_k.kmax").set_value(4)
     at.selectbox(key="choose_k.cv").set_value(0)
     at.button(key="FormSubmitter:choose_k.settings-Compute").click().run()
     assert_clean(at)
@@ -113,10 +142,7 @@ def test_settings_are_applied_by_the_form(wine2d: AppTest) -> None:
 
 
 def test_collapsed_fits_are_noted_not_raised(app: AppTest) -> None:
-    at = app.run()
-    at.radio(key="choose_k.source").set_value("upload").run()
-    at.file_uploader(key="choose_k.upload").set_value(("six.csv", good_csv_bytes(), "text/csv"))
-    at.run()
+    at = upload(app.run(), "six.csv", good_csv_bytes())
     assert not at.exception, [e.value for e in at.exception]
     notes = " ".join(w.value for w in at.warning)
     assert "collapsed" in notes
@@ -132,11 +158,18 @@ def test_collapsed_fits_are_noted_not_raised(app: AppTest) -> None:
 def test_every_awkward_upload_gives_an_error_or_works(
     app: AppTest, data: bytes, expected: str
 ) -> None:
-    at = app.run()
-    at.radio(key="choose_k.source").set_value("upload").run()
-    at.file_uploader(key="choose_k.upload").set_value(("upload.csv", data, "text/csv")).run()
+    at = upload(app.run(), "upload.csv", data)
     assert not at.exception, [e.value for e in at.exception]
     if expected == "error":
         assert any("upload.csv" in e.value for e in at.error)
     # Either way the page still shows curves.
     assert at.get("plotly_chart")
+
+
+def test_a_plain_rerun_repeats_no_fit(wine2d: AppTest, engine_calls) -> None:
+    at = wine2d.run()
+    engine_calls.clear()
+    at.run()
+    at.radio(key="choose_k.sign").set_value("mclust").run()
+    assert_clean(at)
+    assert sum(engine_calls.values()) == 0, engine_calls

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,33 +15,24 @@ from streamlit.testing.v1 import AppTest
 from engine.data import load_builtin
 from engine.mixtures import GaussianMixture
 from engine.mixtures.io import ModelFileError, load_mixture, save_mixture
+from tests.app_pages.apptest import assert_clean, upload
 from tests.fixtures.bad_files import bad_csv_cases
 
 PAGE = "app_pages/classify.py"
-TIMEOUT = 60
 SAMPLE = Path(__file__).resolve().parents[2] / "assets" / "samples" / "wine_new_bottles.csv"
 WINE_VIEW = ["malic acid", "total phenols"]
 
 
 @pytest.fixture
-def app(app_path: Path) -> AppTest:
-    at = AppTest.from_file(str(app_path), default_timeout=TIMEOUT)
-    at.switch_page(PAGE)
-    return at
+def app(open_app: Callable[..., AppTest]) -> AppTest:
+    return open_app(PAGE)
 
 
 @pytest.fixture
-def wine(app: AppTest) -> AppTest:
-    """The wine example: a model on malic acid and total phenols, sample bottles. A first visit
-    with the default data opens on it; elsewhere a one-click button leads to it."""
-    at = app.run()
-    buttons = [b for b in at.button if b.label.startswith("Try the wine example")]
-    return buttons[0].click().run() if buttons else at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+def wine(open_app: Callable[..., AppTest]) -> AppTest:
+    """The wine example: a model on malic acid and total phenols, sample bottles. The page
+    never chooses the features; the example's link (offered on the page) does."""
+    return open_app(PAGE, dataset="wine", features=",".join(WINE_VIEW)).run()
 
 
 def results(at: AppTest) -> pd.DataFrame:
@@ -63,19 +55,41 @@ def test_defaults_run_cleanly(app: AppTest) -> None:
     at = app.run()
     assert_clean(at)
     assert at.title[0].value == "Classify"
-    # A first visit with the default data opens on the reference example and classifies the
-    # sample bottles at once.
-    assert len(results(at)) == 12
-    assert not any("example bottles only have" in i.value for i in at.info)
+    # A first visit leaves the data choice alone: the model is fitted on all wine features,
+    # which the two-feature example bottles cannot fill; a link opens the example instead.
+    assert at.session_state["evx.features"] == ()
+    assert "features" not in at.query_params
+    assert any("example bottles only have" in i.value for i in at.info)
+    (link,) = [b for b in at.get("link_button") if "wine example" in b.proto.label]
+    assert "features=malic%20acid%2Ctotal%20phenols" in link.proto.url
 
 
-def test_all_features_cannot_take_the_two_feature_example(app_path: Path) -> None:
-    at = AppTest.from_file(str(app_path), default_timeout=TIMEOUT)
-    at.query_params["features"] = ",".join(load_builtin("wine").feature_names)
-    at.switch_page(PAGE)
-    at.run()
+def test_all_features_cannot_take_the_two_feature_example(
+    open_app: Callable[..., AppTest],
+) -> None:
+    at = open_app(PAGE, features=",".join(load_builtin("wine").feature_names)).run()
     assert_clean(at)
     assert any("example bottles only have" in i.value for i in at.info)
+
+
+def test_the_example_is_offered_only_for_wine(open_app: Callable[..., AppTest]) -> None:
+    at = open_app(PAGE, dataset="iris").run()
+    assert_clean(at)
+    assert "example" not in at.radio(key="classify.rows").options
+    assert at.session_state["evx.dataset"] == "iris"
+
+
+def test_settings_are_in_the_link(wine: AppTest, open_app: Callable[..., AppTest]) -> None:
+    at = wine
+    at.slider(key="classify.k").set_value(3).run()
+    at.selectbox(key="classify.cov").set_value("diag").run()
+    assert_clean(at)
+    assert at.query_params["k"] == "3" and at.query_params["cov"] == "diag"
+    assert at.session_state["evx.features"] == tuple(WINE_VIEW)
+    again = open_app(PAGE, features=",".join(WINE_VIEW), k="3", cov="diag").run()
+    assert_clean(again)
+    assert probabilities(results(again)).shape == (12, 3)
+    np.testing.assert_allclose(probabilities(results(again)), probabilities(results(at)))
 
 
 def test_wine_example_classifies_the_sample_bottles(wine: AppTest) -> None:
@@ -85,7 +99,7 @@ def test_wine_example_classifies_the_sample_bottles(wine: AppTest) -> None:
     sample = pd.read_csv(SAMPLE)
     assert len(frame) == len(sample) == 12
     proba = probabilities(frame)
-    assert proba.shape == (12, at.session_state["evx.k"])
+    assert proba.shape == (12, at.session_state["classify.k"])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_allclose(frame["uncertainty"], 1 - proba.max(axis=1))
     assert list(frame["most likely component"]) == list(proba.argmax(axis=1) + 1)
@@ -95,7 +109,7 @@ def test_wine_example_classifies_the_sample_bottles(wine: AppTest) -> None:
 
 def test_bootstrap_intervals_appear_and_hold_the_estimate(wine: AppTest) -> None:
     at = wine
-    at.toggle(key="classify.bootstrap").set_value(True).run()
+    at.toggle(key="classify.boot").set_value(True).run()
     assert_clean(at)
     frame = results(at)
     interval = frame["P(component 1) interval"]
@@ -106,8 +120,8 @@ def test_bootstrap_intervals_appear_and_hold_the_estimate(wine: AppTest) -> None
 
 
 def upload_rows(at: AppTest, name: str, data: bytes) -> AppTest:
-    if at.radio(key="classify.rows_source").value != "upload":
-        at.radio(key="classify.rows_source").set_value("upload").run()
+    if at.radio(key="classify.rows").value != "upload":
+        at.radio(key="classify.rows").set_value("upload").run()
     return at.file_uploader(key="classify.rows_file").set_value((name, data, "text/csv")).run()
 
 
@@ -146,14 +160,14 @@ def test_every_awkward_upload_gives_an_error_or_works(
     elif at.error:
         assert "lack" in at.error[0].value
     # The page keeps working: back to the example.
-    at.radio(key="classify.rows_source").set_value("example").run()
+    at.radio(key="classify.rows").set_value("example").run()
     assert_clean(at)
     assert len(results(at)) == 12
 
 
 def test_typed_row(wine: AppTest) -> None:
     at = wine
-    at.radio(key="classify.rows_source").set_value("typed").run()
+    at.radio(key="classify.rows").set_value("typed").run()
     inputs = {n.label: n for n in at.number_input if n.label in WINE_VIEW}
     inputs["malic acid"].set_value(1.5)
     inputs["total phenols"].set_value(3.0)
@@ -167,7 +181,7 @@ def test_typed_row(wine: AppTest) -> None:
 
 
 def load_model_file(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.radio(key="classify.model_source").set_value("load").run()
+    at.radio(key="classify.model").set_value("load").run()
     return (
         at.file_uploader(key="classify.model_file")
         .set_value((name, data, "application/json"))
@@ -223,17 +237,30 @@ def test_bad_model_files_give_the_reason(wine: AppTest, case: str) -> None:
     (error,) = at.error
     assert str(info.value) in error.value
     # And the page keeps working: back to fitting.
-    at.radio(key="classify.model_source").set_value("fit").run()
+    at.radio(key="classify.model").set_value("fit").run()
     assert_clean(at)
     assert len(results(at)) == 12
 
 
 def test_k_too_large_for_the_data_is_an_error_not_a_crash(app: AppTest) -> None:
-    at = app.run()
-    at.radio(key="classify.source").set_value("upload").run()
-    at.file_uploader(key="classify.upload").set_value(
-        ("three.csv", b"a,b\n1,2\n3,5\n4,4\n", "text/csv")
-    ).run()
+    at = upload(app.run(), "three.csv", b"a,b\n1,2\n3,5\n4,4\n")
     at.slider(key="classify.k").set_value(5).run()
     assert not at.exception
     assert any("could not be fitted" in e.value for e in at.error)
+
+
+def test_a_plain_rerun_repeats_no_fit_and_no_predict(wine: AppTest, engine_calls) -> None:
+    at = wine
+    at.toggle(key="classify.boot").set_value(True).run()
+    at.radio(key="classify.rows").set_value("typed").run()
+    at.radio(key="classify.rows").set_value("example").run()
+    assert_clean(at)
+    # Everything shown has been computed once: a rerun, and going back to a view already
+    # seen, repeat no fit, no bootstrap and no predict.
+    engine_calls.clear()
+    at.run()
+    at.radio(key="classify.rows").set_value("typed").run()
+    at.radio(key="classify.rows").set_value("example").run()
+    assert_clean(at)
+    assert len(results(at)) == 12
+    assert sum(engine_calls.values()) == 0, engine_calls

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
+from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -12,26 +12,16 @@ from streamlit.testing.v1 import AppTest
 
 from engine.data import load_builtin
 from engine.mixtures import DegenerateFitError, GaussianMixture
+from tests.app_pages.apptest import assert_clean, charts
 
-TIMEOUT = 60
 PAGE = "app_pages/em_steps.py"
 IRIS_PETALS = "petal length,petal width"
 
 
 @pytest.fixture
-def app(app_path: Path) -> AppTest:
-    """The whole app, set to open on the EM page (query parameters may be added before run)."""
-    at = AppTest.from_file(str(app_path), default_timeout=TIMEOUT)
-    return at.switch_page(PAGE)
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+def app(open_app: Callable[..., AppTest]) -> Callable[..., AppTest]:
+    """``app(**query)``: the whole app opened on the EM page with a link's parameters."""
+    return lambda **query: open_app(PAGE, **query)
 
 
 def animation(at: AppTest) -> dict:
@@ -48,16 +38,17 @@ def submit(at: AppTest) -> AppTest:
     return at.button(key="em.apply").click().run()
 
 
-def test_defaults_show_the_wine_example(app: AppTest) -> None:
-    at = app.run()
+def pair(at: AppTest) -> tuple[str, str]:
+    return at.selectbox(key="em.fx").value, at.selectbox(key="em.fy").value
+
+
+def test_defaults_show_the_wine_example(app) -> None:
+    at = app().run()
     assert_clean(at)
     assert at.title[0].value == "EM step by step"
-    assert at.selectbox(key="em.data").value == "wine"
-    assert at.radio(key="em.view").value == "two features"
-    assert (at.selectbox(key="em.fx").value, at.selectbox(key="em.fy").value) == (
-        "malic acid",
-        "total phenols",
-    )
+    assert at.sidebar.selectbox(key="data.dataset").value == "wine"
+    assert at.radio(key="em.view").value == "two"
+    assert pair(at) == ("malic acid", "total phenols")
     assert at.slider(key="em.k").value == 2
     assert at.selectbox(key="em.cov").value == "full"
     anim = animation(at)
@@ -77,32 +68,33 @@ def test_defaults_show_the_wine_example(app: AppTest) -> None:
     assert len(table) == 2
     np.testing.assert_allclose(table["weight π"], model.weights_, rtol=1e-3)
     np.testing.assert_allclose(table["N_k"].sum(), len(X), rtol=1e-3)
-    step = at.select_slider[-1]
+    step = at.select_slider(key="em.step")
     assert step.label == "Step to inspect"
     assert step.value == len(model.history_) - 1  # the last M-step
     assert step.options[-1] == f"Iteration {model.n_iter_}, M-step"
     assert len(charts(at)) == 5  # animation, bound, histograms, one point, restarts
-    assert at.query_params["k"] == "2" and at.query_params["dataset"] == "wine"
+    # Page settings at their defaults stay out of the link; the data choice is always in it.
+    assert at.query_params["dataset"] == "wine" and "k" not in at.query_params
 
 
-def test_warm_rerun_and_inspecting_a_step(app: AppTest) -> None:
-    at = app.run()
-    step = next(s for s in at.select_slider if s.label == "Step to inspect")
+def test_warm_rerun_and_inspecting_a_step(app) -> None:
+    at = app().run()
+    step = at.select_slider(key="em.step")
     assert step.options[2] == "Iteration 2, E-step"
     step.set_value(2).run()
     assert_clean(at)
     assert "parameters at iteration 2, e-step" in " ".join(m.value for m in at.markdown).lower()
-    at.number_input(
-        key=next(n.key for n in at.number_input if n.key.startswith("em.row."))
-    ).set_value(5).run()
+    assert at.query_params["step"] == "2"
+    at.number_input(key="em.row").set_value(5).run()
     assert_clean(at)
     shares = next(d.value for d in at.dataframe if "share r_k" in d.value.index)
     assert shares.loc["share r_k"].astype(float).sum() == pytest.approx(1.0, abs=1e-3)
     assert any("**Row 5**" in m.value for m in at.markdown)
+    assert at.query_params["row"] == "5"
 
 
-def test_changing_k_and_covariance_rerenders(app: AppTest) -> None:
-    at = app.run()
+def test_changing_k_and_covariance_rerenders(app) -> None:
+    at = app().run()
     at.slider(key="em.k").set_value(3)
     at.selectbox(key="em.cov").set_value("diag")
     submit(at)
@@ -111,15 +103,15 @@ def test_changing_k_and_covariance_rerenders(app: AppTest) -> None:
     anim = animation(at)
     # points, then 4 traces per component, then 3 legend keys
     assert len(anim["data"]) == 1 + 4 * 3 + 3
-    assert at.session_state["evx.k"] == 3 and at.session_state["evx.cov"] == "diag"
+    assert at.session_state["em.k"] == 3 and at.session_state["em.cov"] == "diag"
+    # The URL carries the page's settings.
     assert at.query_params["k"] == "3" and at.query_params["cov"] == "diag"
     # A diagonal covariance has no correlation.
     np.testing.assert_allclose(parameters(at)["correlation"], 0.0, atol=1e-12)
 
 
-def test_collapse_shows_the_engine_message_and_fixes(app: AppTest) -> None:
-    app.query_params.update(dataset="iris", features=IRIS_PETALS, k="10", cov="full", seed="0")
-    at = app.run()
+def test_collapse_shows_the_engine_message_and_fixes(app) -> None:
+    at = app(dataset="iris", features=IRIS_PETALS, k="10", cov="full", seed="0").run()
     assert not at.exception, [e.value for e in at.exception]
     iris = load_builtin("iris")
     X = iris.X[:, [2, 3]]
@@ -137,16 +129,12 @@ def test_collapse_shows_the_engine_message_and_fixes(app: AppTest) -> None:
     assert parameters(at) is not None
 
 
-def test_link_reproduces_the_settings(app: AppTest) -> None:
-    app.query_params.update(dataset="iris", features=IRIS_PETALS, k="3", cov="diag", seed="1")
-    at = app.run()
+def test_link_reproduces_the_settings(app) -> None:
+    at = app(dataset="iris", features=IRIS_PETALS, k="3", cov="diag", seed="1").run()
     assert_clean(at)
     assert not at.info  # nothing in the link was ignored
-    assert at.selectbox(key="em.data").value == "iris"
-    assert (at.selectbox(key="em.fx").value, at.selectbox(key="em.fy").value) == (
-        "petal length",
-        "petal width",
-    )
+    assert at.sidebar.selectbox(key="data.dataset").value == "iris"
+    assert pair(at) == ("petal length", "petal width")
     assert (
         at.slider(key="em.k").value,
         at.selectbox(key="em.cov").value,
@@ -163,43 +151,105 @@ def test_link_reproduces_the_settings(app: AppTest) -> None:
     }
 
 
-def test_changing_dataset_and_pca_view(app: AppTest) -> None:
-    at = app.run()
-    at.selectbox(key="em.data").set_value("digits")
+def test_link_with_page_settings_opens_that_view(app) -> None:
+    at = app(k="3", cov="diag", fx="flavanoids", fy="proline", step="4", tol="0.0001").run()
+    assert_clean(at)
+    assert not at.info
+    assert at.sidebar.selectbox(key="data.dataset").value == "wine"
+    assert pair(at) == ("flavanoids", "proline")
+    assert (at.slider(key="em.k").value, at.selectbox(key="em.cov").value) == (3, "diag")
+    assert at.select_slider(key="em.tol").value == pytest.approx(1e-4)
+    assert at.select_slider(key="em.step").value == 4
+    assert animation(at)["layout"]["xaxis"]["title"]["text"] == "flavanoids"
+    assert len(parameters(at)) == 3
+    # The plotted pair is the page's own: the data choice keeps all features.
+    assert "features" not in at.query_params
+    assert at.query_params["fx"] == "flavanoids" and at.query_params["step"] == "4"
+
+
+def test_plotted_features_never_write_the_data_choice(app) -> None:
+    at = app().run()
+    at.selectbox(key="em.fx").set_value("alcohol")
+    at.selectbox(key="em.fy").set_value("alcohol")
     submit(at)
+    assert_clean(at)
+    # The same feature twice: the page picks another for y, and says so.
+    assert pair(at)[0] == "alcohol" and pair(at)[1] != "alcohol"
+    assert any("Two different features" in i.value for i in at.info)
+    assert at.session_state["evx.features"] == ()
+    assert "features" not in at.query_params and at.query_params["fx"] == "alcohol"
+
+
+def test_a_link_with_a_bad_feature_falls_back(app) -> None:
+    at = app(fx="no such thing", k="99").run()
+    assert_clean(at)
+    assert pair(at) == ("malic acid", "total phenols")
+    assert at.slider(key="em.k").value == 2
+    assert any("k" in i.value and "whole number" in i.value for i in at.info)
+
+
+def test_changing_dataset_and_pca_view(app) -> None:
+    at = app().run()
+    at.sidebar.selectbox(key="data.dataset").set_value("digits").run()
     assert_clean(at)
     # Single pixels make a poor picture: digits open in the PCA view.
-    assert at.radio(key="em.view").value == "PCA of all features"
+    assert at.radio(key="em.view").value == "pca"
     assert animation(at)["layout"]["xaxis"]["title"]["text"].startswith("PC 1")
     assert any("PCA of 64 standardised features" in c.value for c in at.caption)
-    # Back to two features of wine, through the form.
-    at.selectbox(key="em.data").set_value("wine")
-    submit(at)
+    # Back to two features of wine, then its PCA view through the form.
+    at.sidebar.selectbox(key="data.dataset").set_value("wine").run()
     assert_clean(at)
-    at.radio(key="em.view").set_value("PCA of all features")
+    assert at.radio(key="em.view").value == "two"
+    assert pair(at) == ("malic acid", "total phenols")
+    at.radio(key="em.view").set_value("pca")
     submit(at)
     assert_clean(at)
     assert animation(at)["layout"]["yaxis"]["title"]["text"].startswith("PC 2")
+    assert at.query_params["view"] == "pca"
 
 
-def test_one_feature_data_gets_a_warning_not_an_error(app: AppTest) -> None:
-    app.query_params.update(dataset="counts")
-    at = app.run()
+def test_more_than_two_chosen_features_open_in_pca(app) -> None:
+    at = app(dataset="iris").run()
+    at.sidebar.multiselect(key="data.features.iris").set_value(
+        ["sepal length", "sepal width", "petal length"]
+    ).run()
+    assert_clean(at)
+    assert at.radio(key="em.view").value == "pca"
+    assert any("PCA of 3 standardised features" in c.value for c in at.caption)
+
+
+def test_one_feature_data_gets_a_warning_not_an_error(app) -> None:
+    at = app(dataset="counts").run()
     assert_clean(at)
     assert any("only one" in w.value for w in at.warning)
-    # The form still works: pick another dataset.
-    at.selectbox(key="em.data").set_value("blobs")
-    submit(at)
+    # The sidebar picker still works: pick another dataset.
+    at.sidebar.selectbox(key="data.dataset").set_value("blobs").run()
     assert_clean(at)
     assert len(parameters(at)) == 2
 
 
-def test_coming_from_home_keeps_the_shared_choice(app_path: Path) -> None:
-    at = AppTest.from_file(str(app_path), default_timeout=TIMEOUT)
-    at.query_params.update(dataset="iris", features="sepal length,sepal width", k="4")
+def test_coming_from_home_keeps_the_shared_choice(open_app) -> None:
+    at = open_app(dataset="iris", features="sepal length,sepal width", k="4")
     at.run()
     at.switch_page(PAGE).run()
     assert_clean(at)
-    assert at.selectbox(key="em.data").value == "iris"
+    assert at.session_state["evx.dataset"] == "iris"
     assert at.selectbox(key="em.fx").value == "sepal length"
-    assert at.slider(key="em.k").value == 4
+    # K is this page's own setting: a link's k applies to the page the link opened (Home).
+    assert at.slider(key="em.k").value == 2
+
+
+def test_reruns_repeat_no_fit_and_no_e_step(app, engine_calls: Counter) -> None:
+    at = app(dataset="blobs", seed="7").run()
+    assert_clean(at)
+    steps = at.select_slider(key="em.step").options
+    at.select_slider(key="em.step").set_value(3).run()  # an M record: one E-step, once
+    at.number_input(key="em.row").set_value(2).run()
+    at.select_slider(key="em.step").set_value(len(steps) - 1).run()
+    assert engine_calls["fit"] >= 1 and engine_calls["_pass"] >= 1  # the counting works
+    engine_calls.clear()
+    at.run()  # a plain rerun
+    at.select_slider(key="em.step").set_value(3).run()  # back to a step already computed
+    at.number_input(key="em.row").set_value(2).run()
+    assert_clean(at)
+    assert sum(engine_calls.values()) == 0, engine_calls

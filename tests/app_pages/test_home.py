@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.data import BUILTIN_NAMES, DataError, inspect_table, load_builtin
+from tests.app_pages.apptest import assert_clean, metrics, upload
 from tests.fixtures.bad_files import bad_csv_cases, good_csv_bytes
-from tests.pages.apptest import assert_clean, metrics, upload
 from ui.components.picker import UNEXPECTED_ERROR
 
 

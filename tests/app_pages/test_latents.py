@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -14,27 +13,19 @@ from streamlit.testing.v1 import AppTest
 from engine.data import digits_split
 from engine.mixtures import BernoulliMixture
 from engine.vae import elbo, iwae_log_likelihood, load
-from ui import latents_cache
+from tests.app_pages.apptest import assert_clean, charts
+from ui.cached import theory
+from ui.cached import vae as cvae
 from ui.figures import latents as figs
 
-#: The first run fits seven mixtures and scores four VAEs (seconds on a busy machine).
-TIMEOUT = 240
 PAGE = "app_pages/latents.py"
 
 
 @pytest.fixture
-def app(app_path: Path) -> AppTest:
-    at = AppTest.from_file(str(app_path), default_timeout=TIMEOUT)
-    return at.switch_page(PAGE)
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+def app(open_app: Callable[..., AppTest]) -> AppTest:
+    at = open_app(PAGE)
+    at.default_timeout = 240  # the first run fits seven mixtures and scores four VAEs
+    return at
 
 
 def likelihood_chart(at: AppTest) -> dict:
@@ -64,7 +55,7 @@ def test_defaults_run_cleanly_and_show_the_engines_numbers(app: AppTest) -> None
 
     chart = likelihood_chart(at)
     mix = series(chart, figs.MIXTURE_NAME)
-    assert mix["x"] == list(latents_cache.KS)
+    assert mix["x"] == list(theory.KS)
     X_train, X_test, _, _ = digits_split(binary=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -72,12 +63,12 @@ def test_defaults_run_cleanly_and_show_the_engines_numbers(app: AppTest) -> None
     assert mix["y"][mix["x"].index(20)] == pytest.approx(bm.score(X_test), abs=1e-9)
     assert mix["customdata"][mix["x"].index(20)] == bm.n_parameters() == 1299
 
-    model = load(latents_cache.weights_path(2))
+    model = load(cvae.weights_path(2))
     g = torch.Generator().manual_seed(0)
     e = float(elbo(model, X_test, n_samples=100, generator=g).mean())
     i = float(iwae_log_likelihood(model, X_test, k=1000, generator=g).mean())
     elbo_s, iwae_s = series(chart, figs.ELBO_NAME), series(chart, figs.IWAE_NAME)
-    assert elbo_s["x"] == list(latents_cache.LATENTS)
+    assert elbo_s["x"] == list(theory.LATENTS)
     assert elbo_s["y"][0] == pytest.approx(e, abs=1e-6)
     assert iwae_s["y"][0] == pytest.approx(i, abs=1e-6)
     assert all(a >= b for a, b in zip(iwae_s["y"], elbo_s["y"], strict=True))
@@ -128,4 +119,18 @@ def test_seed_and_prototype_toggle(app: AppTest) -> None:
     assert "P(ink)" in proto["data"][0]["hovertemplate"]
     assert "prototype picked" in proto["layout"]["title"]["text"]
     # the shared fitted model was sampled through a copy: its own random_state is untouched
-    assert latents_cache.mixture(20).random_state == 0
+    assert theory.mixture(20).random_state == 0
+
+
+def test_a_link_reproduces_the_choices(open_app: Callable[..., AppTest]) -> None:
+    at = open_app(PAGE, k="5", d="8", seed="7", prototypes="1")
+    at.default_timeout = 240
+    at.run()
+    assert_clean(at)
+    assert at.select_slider(key="latents.k").value == 5
+    assert at.select_slider(key="latents.d").value == 8
+    assert at.number_input(key="latents.seed").value == 7
+    assert at.toggle(key="latents.prototypes").value is True
+    assert "the 8-D VAE reaches" in reading(at)
+    at.select_slider(key="latents.k").set_value(10).run()
+    assert at.query_params["k"] == "10" and at.query_params["d"] == "8"

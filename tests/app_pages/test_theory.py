@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.data import digits_split
+from tests.app_pages.apptest import assert_clean, charts
 
-#: The first run computes every experiment (seconds each on a busy machine); later runs hit the cache.
-TIMEOUT = 180
 PAGE = "app_pages/theory.py"
 
 
 @pytest.fixture
-def app(app_path: Path) -> AppTest:
-    at = AppTest.from_file(str(app_path), default_timeout=TIMEOUT)
-    return at.switch_page(PAGE)
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+def app(open_app: Callable[..., AppTest]) -> AppTest:
+    at = open_app(PAGE)
+    at.default_timeout = 180  # the first run computes every experiment; later runs hit the cache
+    return at
 
 
 def metric(at: AppTest, label: str) -> float:
@@ -107,3 +97,17 @@ def test_changing_the_digit_and_the_toy_reruns(app: AppTest) -> None:
     toy = next(c for c in charts(at) if any("exact gradient" in t["name"] for t in c["data"]))
     exact = next(t for t in toy["data"] if t["name"].startswith("exact gradient"))
     assert exact["y"][0] == pytest.approx(2 * (2.0 - 3.0))
+
+
+def test_a_link_reproduces_the_step_and_the_controls(open_app: Callable[..., AppTest]) -> None:
+    at = open_app(PAGE, step="3", which="1", mu="2", grad_digit="5")
+    at.default_timeout = 180
+    at.run()
+    assert_clean(at)
+    assert step_heading(at) == "**Iteration 2, after the M-step**"
+    assert at.radio(key="theory.which").value == 1
+    assert at.slider(key="theory.mu").value == 2.0
+    assert at.number_input(key="theory.grad_digit").value == 5
+    at.button(key="theory.e").click().run()
+    assert step_heading(at) == "**Iteration 3, after the E-step**"
+    assert at.query_params["step"] == "4" and at.query_params["which"] == "1"

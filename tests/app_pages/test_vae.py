@@ -8,7 +8,7 @@ import io
 import json
 import pickle
 import struct
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -17,32 +17,22 @@ from safetensors.torch import save as st_save
 from streamlit.testing.v1 import AppTest
 
 from engine import vae as ev
+from tests.app_pages.apptest import assert_clean, charts, metrics, upload
 
-#: The first run computes the IWAE estimate of the shipped model (k = 500): allow a busy machine.
-TIMEOUT = 180
 PAGE = "app_pages/vae.py"
 
 
 @pytest.fixture
-def app(app_path: Path) -> AppTest:
-    return AppTest.from_file(str(app_path), default_timeout=TIMEOUT).switch_page(PAGE)
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+def app(open_app: Callable[..., AppTest]) -> AppTest:
+    at = open_app(PAGE)
+    # The first run computes the IWAE estimate of the shipped model (k = 500): allow a busy
+    # machine.
+    at.default_timeout = 180
+    return at
 
 
 def texts(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
 def grid_shape(at: AppTest) -> tuple[int, int]:
@@ -85,7 +75,7 @@ def test_defaults_show_the_shipped_model(app: AppTest) -> None:
     # The form starts at train()'s and VAE()'s own defaults.
     train_defaults = inspect.signature(ev.train).parameters
     assert at.number_input(key="vae.epochs").value == train_defaults["epochs"].default
-    assert at.number_input(key="vae.batch").value == train_defaults["batch_size"].default
+    assert at.number_input(key="vae.batch_size").value == train_defaults["batch_size"].default
     assert at.number_input(key="vae.lr").value == pytest.approx(train_defaults["lr"].default)
     assert at.number_input(key="vae.latent_dim").value == 2
     assert at.text_input(key="vae.hidden").value == "256, 256"
@@ -93,12 +83,12 @@ def test_defaults_show_the_shipped_model(app: AppTest) -> None:
     # Scatter, grid, chosen image, reconstructions, samples, path, aggregate posterior, KL.
     assert len(at.get("plotly_chart")) == 8
     assert grid_shape(at) == (15 * 8, 15 * 8)
-    assert not at.info  # no PCA note for a 2-D latent space
+    assert not at.main.info  # no PCA note for a 2-D latent space
 
 
 def test_grid_controls_and_the_fallback_picker(app: AppTest) -> None:
     at = app.run()
-    at.slider(key="vae.n").set_value(20).run()
+    at.slider(key="vae.grid").set_value(20).run()
     assert_clean(at)
     assert grid_shape(at) == (160, 160)
     at.radio(key="vae.mesh").set_value("linear").run()
@@ -142,10 +132,7 @@ def test_latent_dim_four_uses_pca_and_a_slice(app: AppTest) -> None:
 
 def test_uploaded_idx_images_train_briefly(app: AppTest) -> None:
     at = app.run()
-    at.radio(key="vae.source").set_value("upload").run()
-    at.file_uploader(key="vae.upload").set_value(
-        [("train-images-idx3-ubyte.gz", idx_gz(), "application/octet-stream")]
-    ).run()
+    upload(at, "train-images-idx3-ubyte.gz", idx_gz(), "application/octet-stream")
     assert_clean(at)
     assert "160 images of 28x28 pixels to learn from, 40 held out" in texts(at)
     quick_settings(at, hidden="32", epochs=1).button(key="vae.train").click().run()
@@ -158,13 +145,10 @@ def test_uploaded_idx_images_train_briefly(app: AppTest) -> None:
 
 def test_a_malformed_image_file_is_explained(app: AppTest) -> None:
     at = app.run()
-    at.radio(key="vae.source").set_value("upload").run()
-    at.file_uploader(key="vae.upload").set_value(
-        [("broken.gz", b"\x1f\x8b not really gzip", "application/octet-stream")]
-    ).run()
+    upload(at, "broken.gz", b"\x1f\x8b not really gzip", "application/octet-stream")
     assert not at.exception
     assert len(at.error) == 1 and "can't be used" in at.error[0].value
-    assert "Until a file is uploaded" in texts(at)
+    assert "Still using" in texts(at)  # the sidebar picker keeps the last data that worked
     assert "Showing the shipped model" in texts(at)  # the page keeps working
 
 
@@ -237,3 +221,61 @@ def test_a_gaussian_decoder_trains_on_grey_levels(app: AppTest) -> None:
     assert "your trained model (2-D latent, Gaussian decoder, 64-32-2)" in texts(at)
     # A density of continuous pixels: finite, and its sign carries no meaning.
     assert np.isfinite(float(metrics(at)["Held-out ELBO (nats)"]))
+
+
+def test_a_link_reproduces_the_view(open_app: Callable[..., AppTest]) -> None:
+    at = open_app(PAGE, grid="20", mesh="linear", row="5", sample_seed="3")
+    at.default_timeout = 180
+    at.run()
+    assert_clean(at)
+    assert grid_shape(at) == (160, 160)
+    assert "Linear mesh" in texts(at)
+    assert "Image 5, a" in texts(at)
+    assert at.number_input(key="vae.sample_seed").value == 3
+    # Changing a view writes it into the link; the data choice is left as it was.
+    at.slider(key="vae.grid").set_value(9).run()
+    assert at.query_params["grid"] == "9" and at.query_params["mesh"] == "linear"
+    assert at.query_params["dataset"] == "wine"
+
+
+def test_a_trained_model_is_in_the_link(app: AppTest, open_app: Callable[..., AppTest]) -> None:
+    at = app.run()
+    quick_settings(at).button(key="vae.train").click().run()
+    assert_clean(at)
+    query = {k: at.query_params[k] for k in ("model", "hidden", "epochs")}
+    assert query == {"model": "run", "hidden": "16, 16", "epochs": "2"}
+    # Another session on the same server opens the same trained model from the link.
+    other = open_app(PAGE, **query)
+    other.default_timeout = 180
+    other.run()
+    assert_clean(other)
+    assert "Showing your trained model (2-D latent, Bernoulli decoder, 64-16-16-2)" in texts(other)
+    assert metrics(other)["Held-out ELBO (nats)"] == metrics(at)["Held-out ELBO (nats)"]
+
+
+def test_a_link_to_a_run_the_server_does_not_hold_says_so(
+    open_app: Callable[..., AppTest],
+) -> None:
+    at = open_app(PAGE, model="run", hidden="7", epochs="1")
+    at.default_timeout = 180
+    at.run()
+    assert_clean(at)
+    assert "press **Train** to train it" in " ".join(i.value for i in at.main.info)
+    assert "Showing the shipped model" in texts(at)
+
+
+@pytest.mark.parametrize("page", [PAGE, "app_pages/latents.py", "app_pages/theory.py"])
+def test_a_rerun_repeats_no_model_work(
+    open_app: Callable[..., AppTest], engine_calls, page: str
+) -> None:
+    """A plain rerun of the VAE lab, Discrete vs continuous or the Theory lab encodes, decodes
+    and fits nothing: every result comes from the cache."""
+    at = open_app(page)
+    at.default_timeout = 240
+    at.run()
+    assert_clean(at)
+    at.run()
+    engine_calls.clear()
+    at.run()
+    assert_clean(at)
+    assert sum(engine_calls.values()) == 0, engine_calls

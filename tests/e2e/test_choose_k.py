@@ -17,8 +17,9 @@ def test_choose_k_opens_and_switches_without_errors(
     assert page.locator(".js-plotly-plot").count() == 2
     shoot(page, "choose_k-defaults")
 
-    page.get_by_role("button", name="Use the classic wine example").click()
-    wait_for_run(page)
+    # The classic wine example is a link: the data choice is the picker's (or the link's),
+    # never the page's.
+    open_app(page, "choose_k", "dataset=wine&features=malic%20acid%2Ctotal%20phenols")
     assert alerts(page) == []
     suggestion = page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
     assert "Suggested: K =" in suggestion
@@ -34,3 +35,5 @@ def test_choose_k_opens_and_switches_without_errors(
     assert "BIC is highest" in flipped
     assert flipped.split(".")[0] == suggestion.split(".")[0]  # the same K
     assert page.locator(".js-plotly-plot").count() == 2
+    # The page's settings are in the link, beside the data choice.
+    assert "sign=mclust" in page.url and "features=" in page.url

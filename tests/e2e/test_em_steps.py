@@ -80,3 +80,30 @@ def test_em_page_collapse_shows_message_not_traceback(
     wait_for_run(page)
     assert alerts(page) == []
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 4
+
+
+def test_em_page_link_opens_the_same_view_in_a_new_session(
+    page, browser, app_url: str, open_app: Callable, alerts: Callable, wait_for_run: Callable
+) -> None:
+    open_app(page, URL_PATH, "k=3&cov=diag&fx=flavanoids&fy=proline&step=4")
+    chart = page.locator(ANIMATION)
+    chart.locator(".xtitle").first.wait_for()
+    assert chart.locator(".xtitle").first.text_content() == "flavanoids"
+    assert alerts(page) == []
+    link = page.url
+    for part in ("k=3", "cov=diag", "fx=flavanoids", "fy=proline", "step=4", "dataset=wine"):
+        assert part in link, link
+    # The copied link, in a new browser session, shows the same view.
+    context = browser.new_context(base_url=app_url)
+    other = context.new_page()
+    try:
+        other.goto(link)
+        wait_for_run(other)
+        again = other.locator(ANIMATION)
+        again.locator(".xtitle").first.wait_for()
+        assert again.locator(".xtitle").first.text_content() == "flavanoids"
+        assert again.locator(".ytitle").first.text_content() == "proline"
+        assert other.get_by_text("Iteration 3, E-step").count() >= 1  # step 4's label
+        assert alerts(other) == []
+    finally:
+        context.close()

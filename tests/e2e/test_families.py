@@ -46,3 +46,18 @@ def test_pressing_play_steps_through_the_em_records(
     )
     assert alerts(page) == []
     shoot(page, "family-poisson-playing")
+
+
+def test_a_link_opens_the_same_settings(
+    page, open_app: Callable, alerts: Callable, shoot: Callable
+) -> None:
+    """A copied Bernoulli link (K, alpha) opens that fit in a new browser session."""
+    page.set_viewport_size(PROJECTOR)
+    open_app(page, "bernoulli", query="k=4&alpha=0.5")
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for()
+    assert alerts(page) == []
+    assert page.get_by_text("α = 0.5", exact=False).count() >= 1
+    # Four prototypes: four component titles with a weight.
+    assert page.locator('[data-testid="stPlotlyChart"]').first.get_by_text("π =").count() == 4
+    assert "k=4" in page.url and "alpha=0.5" in page.url
+    shoot(page, "family-bernoulli-link")

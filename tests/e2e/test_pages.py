@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -130,8 +131,14 @@ def test_a_link_after_an_upload_opens_the_same_data_in_a_new_session(
     wait_for_run: Callable,
     tmp_path: Path,
 ) -> None:
+    # Two groups of 30 people: enough rows for the EM page to fit two components.
+    rng = np.random.default_rng(0)
+    rows = np.vstack([rng.normal((1.6, 55, 30), (0.05, 4, 5), (30, 3)),
+                      rng.normal((1.8, 80, 50), (0.05, 4, 5), (30, 3))])  # fmt: skip
     path = tmp_path / "people.csv"
-    path.write_bytes(GOOD_CSV)
+    path.write_text(
+        "height,weight,age\n" + "\n".join(",".join(f"{v:.3f}" for v in r) for r in rows)
+    )
     open_app(page, HOME.url_path)
     upload_file(page, path, wait_for_run)
     page.get_by_text("people.csv passed the check").wait_for()
@@ -150,7 +157,7 @@ def test_a_link_after_an_upload_opens_the_same_data_in_a_new_session(
             sidebar.get_by_text("Using people.csv").wait_for()
             assert alerts(other) == []
             if "/?" in url:
-                assert metric(other, "Rows") == "5"
+                assert metric(other, "Rows") == "60"
                 assert metric(other, "Features used") == "3 of 3"
         finally:
             context.close()
@@ -161,3 +168,40 @@ def test_an_expired_upload_link_says_so(page, open_app: Callable, alerts: Callab
     assert alerts(page) == []
     assert page.get_by_text("no longer holds").first.is_visible()
     assert metric(page, "Rows") == "178"  # the built-in data meanwhile
+
+
+#: A link to each page with settings away from their defaults.
+LINKS = {
+    "home": "dataset=iris&features=petal%20length,petal%20width",
+    "em_steps": "dataset=iris&k=3&cov=diag&seed=2",
+    "choose_k": "dataset=iris&kmax=6&sign=mclust",
+    "classify": "dataset=wine&features=malic%20acid,total%20phenols&k=3",
+    "poisson": "k=2&seed=1",
+    "bernoulli": "k=4&alpha=0.5",
+    "latents": "k=10&d=4",
+    "theory": "step=3",
+    "vae": "grid=11",
+}
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMainBlockContainer"]').inner_text()
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[spec.slug for spec in PAGES])
+def test_a_copied_link_opens_the_same_view_in_a_new_session(
+    page, browser, app_url: str, open_app: Callable, alerts: Callable, wait_for_run: Callable, spec
+) -> None:
+    open_app(page, spec.url_path, LINKS[spec.slug])
+    assert alerts(page) == []
+    copied = page.url  # what the address bar holds after the page has written its settings
+    context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
+    other = context.new_page()
+    try:
+        other.goto(copied)
+        wait_for_run(other)
+        assert alerts(other) == []
+        assert other.url == copied
+        assert main_text(other) == main_text(page)
+    finally:
+        context.close()

@@ -125,10 +125,14 @@ def test_vae_lab_trains_on_an_uploaded_mnist_format_file(
     path.write_bytes(_idx_images(300, 28))
     page.set_default_timeout(120_000)
     open_app(page, URL_PATH)
-    page.get_by_text("Images and training", exact=False).first.click()  # open the panel
-    page.get_by_text("Upload MNIST-format images", exact=False).first.click()
+    # Images come through the sidebar's data picker, as on every page.
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Upload a file", exact=True).click()
     wait_for_run(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    sidebar.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    sidebar.get_by_text(path.name).first.wait_for()
+    wait_for_run(page)
+    page.get_by_text("Images and training", exact=False).first.click()  # open the panel
     page.get_by_text("images of 28x28 pixels", exact=False).wait_for()  # the file was read
     wait_for_run(page)
     assert alerts(page) == []

@@ -91,11 +91,12 @@ def needs_note(data: ChosenData, needs: str) -> str | None:
 
 def _bound(field: str, widget_key: str, on_change: Callable[[], None] | None = None) -> dict:
     """Keyword arguments that tie a picker widget to a field of the data choice."""
-    if widget_key not in st.session_state:
-        value = state.get(field)
-        if isinstance(value, tuple):
-            value = list(value)
-        st.session_state[widget_key] = NO_LABEL if field == "label" and value is None else value
+    # Set on every run, not only the first: the same key is drawn on every page, and
+    # Streamlit gives the widget a new identity on each page, which would reset it.
+    value = state.get(field)
+    if isinstance(value, tuple):
+        value = list(value)
+    st.session_state[widget_key] = NO_LABEL if field == "label" and value is None else value
 
     def copy_back() -> None:
         value = st.session_state[widget_key]

@@ -7,9 +7,8 @@ import pytest
 
 from engine.data import digits_split
 from engine.mixtures import BernoulliMixture
-from ui.family_fits import prototype_frames
 from ui.figures import bernoulli as figs
-from ui.figures.em import PALETTE
+from ui.figures.style import PALETTE
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def test_frame_steps_keep_everything_within_the_budget() -> None:
 
 
 def test_prototype_frames_are_the_start_and_every_m_step(model) -> None:
-    means, weights, labels = prototype_frames(model.history_, 64)
+    means, weights, labels = figs.prototype_frames(model.history_arrays_, 64)
     assert means.shape == (model.n_iter_ + 1, 10, 64) and means.dtype == np.float32
     assert labels[0] == "Start" and labels[1] == "Iteration 1, M-step"
     assert labels[-1] == f"Iteration {model.n_iter_}, M-step"
@@ -48,7 +47,7 @@ def test_prototype_frames_thin_out_large_images() -> None:
     X = (rng.random((300, 784)) < 0.2).astype(float)
     m = BernoulliMixture(10, init_params="random", max_iter=60, tol=0, random_state=0)
     m.set_params(record_history=True, history_resp_cells=0).fit(X)
-    means, _, labels = prototype_frames(m.history_, 784)
+    means, _, labels = figs.prototype_frames(m.history_arrays_, 784)
     assert len(labels) < m.n_iter_ + 1
     assert means.size <= figs.MAX_FRAME_VALUES
     assert labels[0] == "Start" and labels[-1] == f"Iteration {m.n_iter_}, M-step"
@@ -58,7 +57,7 @@ def test_prototype_frames_thin_out_large_images() -> None:
 
 
 def test_prototype_animation_shows_k_images_per_frame(model) -> None:
-    means, weights, labels = prototype_frames(model.history_, 64)
+    means, weights, labels = figs.prototype_frames(model.history_arrays_, 64)
     fig = figs.prototype_animation(means, weights, labels, (8, 8))
     assert len(fig.data) == 10
     assert all(t.type == "heatmap" and np.asarray(t.z).shape == (8, 8) for t in fig.data)

@@ -104,3 +104,25 @@ def test_mixture_mean() -> None:
     np.testing.assert_allclose(
         figs.mixture_mean(np.array([0.25, 0.75]), np.array([[0.0, 4.0], [4.0, 0.0]])), [3.0, 1.0]
     )
+
+
+def test_components_table() -> None:
+    out = figs.components_table(np.array([0.25, 0.75]), np.array([[0.0, 4.0], [4.0, 0.0]]), "ab")
+    assert list(out.columns) == ["component", "weight", "a", "b"]
+    assert list(out["component"]) == ["component 1", "component 2"]
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical", None])
+def test_shapes_on_view(covariance_type: str | None) -> None:
+    from engine.mixtures import GaussianMixture
+
+    X = np.random.default_rng(0).normal(size=(120, 3))
+    model = GaussianMixture(2, covariance_type=covariance_type or "full", random_state=0).fit(X)
+    covs = None if covariance_type is None else model.covariances_
+    means2, covs2 = figs.shapes_on_view(model.means_, covs, covariance_type, (2, 0))
+    np.testing.assert_allclose(means2, model.means_[:, [2, 0]])
+    if covariance_type is None:
+        assert covs2 is None
+    else:
+        assert covs2.shape == (2, 2, 2)
+        np.testing.assert_allclose(covs2, np.transpose(covs2, (0, 2, 1)))

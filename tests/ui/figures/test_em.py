@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
 
 from engine.data import load_builtin
 from engine.mixtures import GaussianMixture
@@ -24,27 +27,26 @@ def wine_xy() -> np.ndarray:
 
 
 def record_fit(X: np.ndarray, **kwargs):
-    """A recorded fit as the page gets it: the trace, and the E-step responsibilities (T, n, K)."""
+    """A recorded fit as the page gets it: the trace (from the engine's stacked history), and
+    the E-step responsibilities (T, n, K) the engine recorded."""
     kwargs = {"n_components": 2, "random_state": 0, **kwargs}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = GaussianMixture(record_history=True, **kwargs).fit(X)
-    hist = model.history_
-    K, D, ct = model.n_components, X.shape[1], model.covariance_type
-    trace = figs.EMTrace(
-        iteration=np.array([r.iteration for r in hist]),
-        phase=tuple(r.phase for r in hist),
-        weights=np.array([r.weights for r in hist]),
-        means=np.array([r.params["means"] for r in hist]),
-        covariances=np.array(
-            [figs.full_covariances(r.params["covariances"], ct, K, D) for r in hist]
-        ),
-        log_likelihood=np.array([r.log_likelihood for r in hist]),
-        elbo=np.array([r.elbo for r in hist]),
-        n_rows=len(X),
-    )
-    resp = np.array([r.resp for r in hist if r.phase == "E"])
+    history = model.history_arrays_
+    trace = figs.EMTrace.from_history(history, X.shape[1])
+    resp = np.array([history.resp[s] for s in history.e_steps])
     return trace, resp, model
+
+
+def mixture_shares(X, weights, means, covariances):
+    """log N(x | k) and the shares, by scipy: an independent check of the engine's numbers."""
+    log_dens = np.stack(
+        [multivariate_normal(m, c).logpdf(X) for m, c in zip(means, covariances, strict=True)],
+        axis=-1,
+    )
+    joint = np.log(weights) + np.atleast_2d(log_dens)
+    return np.atleast_2d(log_dens), np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +91,28 @@ def test_full_covariances_match_the_engine(wine_xy, cov_type: str) -> None:
     full = figs.full_covariances(model.covariances_, cov_type, 3, 2)
     assert full.shape == (3, 2, 2)
     # The same densities as the engine's own parameterisation.
-    _, resp = figs.responsibilities(wine_xy, model.weights_, model.means_, full)
+    _, resp = mixture_shares(wine_xy, model.weights_, model.means_, full)
     np.testing.assert_allclose(resp, model.predict_proba(wine_xy), atol=1e-8)
+    # A stacked history (steps first) expands step by step.
+    stacked = figs.full_covariances(np.stack([model.covariances_] * 4), cov_type, 3, 2)
+    assert stacked.shape == (4, 3, 2, 2)
+    np.testing.assert_array_equal(stacked[2], full)
+
+
+def test_trace_from_history_matches_the_records(fitted) -> None:
+    trace, _, model = fitted
+    hist = model.history_
+    assert trace.n_steps == len(hist) and trace.n_rows == model.n_samples_fit_
+    assert trace.phase == tuple(r.phase for r in hist)
+    np.testing.assert_array_equal(trace.iteration, [r.iteration for r in hist])
+    np.testing.assert_allclose(trace.means, [r.params["means"] for r in hist])
+    np.testing.assert_allclose(trace.covariances, [r.params["covariances"] for r in hist])
+    np.testing.assert_allclose(trace.elbo, [r.elbo for r in hist])
+
+
+def test_figures_run_no_engine_maths() -> None:
+    source = Path(figs.__file__).read_text(encoding="utf-8")
+    assert "import streamlit" not in source and "from engine" not in source
 
 
 def test_frame_steps_keep_short_runs_and_thin_long_ones(wine_xy) -> None:
@@ -249,9 +271,10 @@ def test_point_shares_match_the_recorded_e_step(wine_xy, fitted) -> None:
     trace, resp, _ = fitted
     s = 2 * 2  # iteration 3, E-step
     for row in (0, 50, 120):
-        table = figs.point_shares(
-            wine_xy[row], trace.weights[s], trace.means[s], trace.covariances[s]
+        log_dens, shares = mixture_shares(
+            wine_xy[row : row + 1], trace.weights[s], trace.means[s], trace.covariances[s]
         )
+        table = figs.shares_table(trace.weights[s], log_dens[0], shares[0])
         np.testing.assert_allclose(table["share r_k"], resp[2][row], atol=1e-6)
         joint = table["π·N(x|k)"].to_numpy()
         np.testing.assert_allclose(joint / joint.sum(), table["share r_k"], rtol=1e-9)
@@ -279,7 +302,7 @@ def test_restart_gallery_marks_the_kept_start(wine_xy) -> None:
     restarts = []
     for r in model.init_results_:
         covs = figs.full_covariances(r.params["covariances"], "full", 3, 2)
-        _, resp = figs.responsibilities(wine_xy, r.weights, r.params["means"], covs)
+        _, resp = mixture_shares(wine_xy, r.weights, r.params["means"], covs)
         restarts.append(
             figs.Restart(
                 r.init,
@@ -300,3 +323,52 @@ def test_restart_gallery_marks_the_kept_start(wine_xy) -> None:
     assert f"{model.init_results_[0].lower_bound:.4f}" in titles[0]
     assert titles[4] == "start 5: collapsed"
     assert len(fig.layout.shapes) == 1  # the frame around the kept start
+
+
+# --------------------------------------------------------------------------- the cached layer
+
+
+@pytest.fixture(scope="module")
+def wine_run():
+    """The page's cached run of the default view (Streamlit caches work without a server)."""
+    from ui.cached import mixtures as cm
+    from ui.state import DataRef
+
+    key = (DataRef(), FEATURES, False, cm.FitSettings())
+    return cm, key, cm.em_run(*key)
+
+
+def test_cached_run_is_the_engine_fit(wine_run, fitted) -> None:
+    cm, key, run = wine_run
+    trace, resp, model = fitted
+    assert run.ok and run.n_iter == model.n_iter_
+    np.testing.assert_allclose(run.trace.means, trace.means)
+    np.testing.assert_allclose(run.resp, resp)
+    np.testing.assert_allclose(run.nk, resp.sum(axis=1), rtol=1e-5)
+    ref, columns, pca, settings = key
+    assert cm.plane(ref, columns, pca).labels == FEATURES
+
+
+def test_cached_step_and_point_shares_agree(wine_run, wine_xy, fitted) -> None:
+    cm, (ref, columns, pca, settings), run = wine_run
+    trace = run.trace
+    for s in (1, 4):  # an M record (the next E-step's shares) and an E record
+        resp = cm.responsibilities(ref, columns, settings, s, pca=pca)
+        _, expected = mixture_shares(
+            wine_xy, trace.weights[s], trace.means[s], trace.covariances[s]
+        )
+        np.testing.assert_allclose(resp, expected, atol=1e-6)
+        table = cm.point_shares(ref, columns, pca, settings, s, 7)
+        np.testing.assert_allclose(table["share r_k"], expected[7], atol=1e-8)
+        joint = table["π·N(x|k)"].to_numpy()
+        np.testing.assert_allclose(joint / joint.sum(), table["share r_k"], rtol=1e-9)
+
+
+def test_cached_restarts_label_every_drawn_row(wine_run, wine_xy) -> None:
+    cm, key, _ = wine_run
+    found, best, error = cm.restarts(*key)
+    assert error is None and len(found) == cm.N_RESTARTS and 0 <= best < cm.N_RESTARTS
+    for r in found:
+        assert r.labels.shape == (len(wine_xy),) and set(r.labels) <= {0, 1}
+        _, shares = mixture_shares(wine_xy, r.weights, r.means, r.covariances)
+        assert (shares.argmax(axis=1) == r.labels).mean() > 0.99

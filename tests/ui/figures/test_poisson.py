@@ -9,9 +9,10 @@ from scipy.stats import poisson
 
 from engine.data import load_builtin
 from engine.mixtures import PoissonMixture, compare
-from ui.family_fits import count_trace
+from ui.cached import counts as count_bars
+from ui.cached.mixtures import count_trace_of
 from ui.figures import poisson as figs
-from ui.figures.em import PALETTE
+from ui.figures.style import PALETTE
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def model(counts) -> PoissonMixture:
 
 @pytest.fixture(scope="module")
 def trace(counts, model) -> figs.CountTrace:
-    return count_trace(counts, model.history_)
+    return count_trace_of(model, counts)
 
 
 def fonts(fig) -> list[float]:
@@ -53,24 +54,24 @@ def fonts(fig) -> list[float]:
 @pytest.mark.parametrize("rates", [[0.5, 3.0, 12.0], [40.0], [150.0, 900.0]])
 @pytest.mark.parametrize("width", [1, 3, 25])
 def test_binned_pmf_sums_to_one_over_the_support(rates, width) -> None:
-    last = figs.support_end(0, np.array(rates))
+    last = count_bars.support_end(0, np.array(rates))
     n_bins = -(-(last + 1) // width)
-    pmf = figs.binned_pmf(np.array(rates), width, n_bins)
+    pmf = count_bars.binned_pmf(np.array(rates), width, n_bins)
     assert pmf.shape == (len(rates), n_bins)
     assert np.all(pmf >= 0)
     np.testing.assert_allclose(pmf.sum(axis=1), 1.0, atol=1e-4)
 
 
 def test_binned_pmf_of_width_one_is_scipys_pmf() -> None:
-    pmf = figs.binned_pmf(np.array([2.0, 7.5]), 1, 30)
+    pmf = count_bars.binned_pmf(np.array([2.0, 7.5]), 1, 30)
     x = np.arange(30)
     np.testing.assert_allclose(pmf, [poisson.pmf(x, 2.0), poisson.pmf(x, 7.5)], atol=1e-12)
 
 
 def test_count_bins_never_exceed_the_cap() -> None:
-    assert figs.count_bins(30) == (1, 31)
+    assert count_bars.count_bins(30) == (1, 31)
     for last in (79, 80, 500, 12_345):
-        width, n_bins = figs.count_bins(last)
+        width, n_bins = count_bars.count_bins(last)
         assert n_bins <= figs.MAX_BARS
         assert width * n_bins >= last + 1
 
@@ -78,11 +79,11 @@ def test_count_bins_never_exceed_the_cap() -> None:
 def test_bin_shares_average_responsibilities_and_sum_to_one() -> None:
     x = np.array([0, 0, 1, 4, 4, 4])
     resp = np.array([[1, 0], [0.5, 0.5], [0.2, 0.8], [0, 1], [0, 1], [0.3, 0.7]])
-    shares = figs.bin_shares(x, resp, 1, 6)
+    shares = count_bars.bin_shares(x, resp, 1, 6)
     np.testing.assert_allclose(shares[0], [0.75, 0.25])
     np.testing.assert_allclose(shares[4], [0.1, 0.9])
     assert np.all(shares[[2, 3, 5]] == 0)  # no rows there
-    np.testing.assert_allclose(figs.proportions(x, 1, 6), [2 / 6, 1 / 6, 0, 0, 3 / 6, 0])
+    np.testing.assert_allclose(count_bars.proportions(x, 1, 6), [2 / 6, 1 / 6, 0, 0, 3 / 6, 0])
 
 
 # --------------------------------------------------------------------------- the trace
@@ -105,14 +106,14 @@ def test_trace_without_stored_responsibilities_gets_the_same_shares(counts, trac
     bare = PoissonMixture(3, random_state=0, record_history=True, history_resp_cells=0)
     bare.fit(counts[:, None])
     assert all(r.resp is None for r in bare.history_)
-    np.testing.assert_allclose(count_trace(counts, bare.history_).shares, trace.shares, atol=1e-5)
+    np.testing.assert_allclose(count_trace_of(bare, counts).shares, trace.shares, atol=1e-5)
 
 
 def test_wide_counts_are_grouped_into_few_bars() -> None:
     rng = np.random.default_rng(1)
     x = np.concatenate([rng.poisson(50, 300), rng.poisson(2_000, 300)]).astype(float)
     model = PoissonMixture(2, random_state=0, record_history=True).fit(x[:, None])
-    trace = count_trace(x, model.history_)
+    trace = count_trace_of(model, x)
     assert trace.width > 1 and trace.n_bins <= figs.MAX_BARS
     fig = figs.pmf_animation(trace)
     for frame in fig.frames:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from engine.mixtures.coordinate import likelihood_slice, m_step_mean
+from ui.cached.theory import coordinate_data, record_run, slice_at
 from ui.figures import theory as figs
-from ui.theory_cache import coordinate_data, record_run, slice_at
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

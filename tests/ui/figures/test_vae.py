@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from ui.figures import vae as figs
-from ui.figures.em import FONT_SIZE, PALETTE
+from ui.figures.style import FONT_SIZE, PALETTE
 
 
 def numbered(n_rows: int, n_cols: int, h: int, w: int) -> np.ndarray:
