@@ -29,7 +29,10 @@ page = st.navigation(
             for spec in specs
         ]
         for section, specs in sections().items()
-    }
+    },
+    # The menu goes in the top bar, so the sidebar holds the data picker alone and shows it on
+    # the first screen of every page, in the same place.
+    position="top",
 )
 try:
     page.run()
