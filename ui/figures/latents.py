@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.figures.bernoulli import INK, mosaic
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, base_layout, rgba
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, base_layout, legend_above, rgba
 
 BLUE, VERMILLION, GREEN = PALETTE[0], PALETTE[1], PALETTE[2]
 TICK_SIZE = 16
@@ -225,20 +225,8 @@ def _layout(fig: go.Figure, *, height: int) -> go.Figure:
     """The app's look (:func:`ui.figures.style.base_layout`), with the legend above the panels
     (placed in pixels) and the panel titles a touch larger."""
     base_layout(fig, height=height, margin={"l": 110, "t": 100, "b": 110})
-    fig.update_layout(
-        template="plotly_white",
-        font={"color": "#222"},
-        legend={
-            "orientation": "h",
-            "x": 0.0,
-            "xanchor": "left",
-            "y": 1 - 10 / height,
-            "yanchor": "top",
-            "yref": "container",
-            "font": {"size": FONT_SIZE - 1},
-            "traceorder": "normal",  # a tonexty fill would otherwise reverse it
-        },
-    )
+    # traceorder: a tonexty fill would otherwise reverse the legend.
+    legend_above(fig, top_px=10, height=height, traceorder="normal")
     fig.update_annotations(font_size=FONT_SIZE)
     for a in fig.layout.annotations:  # the panel titles: a touch larger, left-aligned feel kept
         if a.text in PANEL_TITLES:

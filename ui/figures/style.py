@@ -162,6 +162,27 @@ def base_layout(fig, *, height: int, title: str | None = None, margin: dict | No
     return fig
 
 
+def legend_above(fig, *, top_px: float, height: int, **legend):
+    """A horizontal legend placed ``top_px`` pixels below the figure's top edge, left-aligned
+    above the plot (so it never covers a curve or a tick), on the app's white template;
+    ``legend`` adds or overrides legend keys. Returns ``fig``."""
+    fig.update_layout(
+        template="plotly_white",
+        font={"color": "#222"},
+        legend={
+            "orientation": "h",
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 1 - top_px / height,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": FONT_SIZE - 1},
+            **legend,
+        },
+    )
+    return fig
+
+
 # ---- EM page helpers (layout, component colours, ellipses), shared by every figure module
 
 

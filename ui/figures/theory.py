@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, base_layout, rgba
+from ui.figures.style import FONT_SIZE, PALETTE, TITLE_SIZE, base_layout, legend_above, rgba
 
 BLUE, VERMILLION, GREEN, PURPLE, ORANGE = PALETTE[:5]
 
@@ -95,20 +95,7 @@ def _layout(
     legend_top = 12 + (40 if title else 0)
     top = legend_top + 32 * legend_rows + 10 + extra_top
     base_layout(fig, height=height, margin={"t": top})
-    fig.update_layout(
-        template="plotly_white",
-        font={"color": "#222"},
-        legend={
-            "orientation": "h",
-            "x": 0.0,
-            "xanchor": "left",
-            "xref": "paper",
-            "y": 1 - legend_top / height,
-            "yanchor": "top",
-            "yref": "container",
-            "font": {"size": FONT_SIZE - 1},
-        },
-    )
+    legend_above(fig, top_px=legend_top, height=height, xref="paper")
     if title:
         fig.update_layout(
             title={
