@@ -11,7 +11,7 @@ from ui.pages_registry import sections
 
 st.set_page_config(
     page_title="EM & VAE Explorer",
-    page_icon=":material/scatter_plot:",
+    page_icon="📈",  # an emoji: drawn by the browser, where a material icon is fetched from Google
     layout="wide",
     initial_sidebar_state="expanded",
 )

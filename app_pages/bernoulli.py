@@ -168,7 +168,10 @@ def main() -> None:
     try:
         images = mix.binary_data(ref)
     except DataError as exc:
-        st.error(f"**{state.quoted(ref.name)}** can't be used. {exc}", icon=":material/error:")
+        st.error(
+            f"**{state.quoted(ref.name)}** can't be used. {state.safe_prose(exc)}",
+            icon=":material/error:",
+        )
         ref = mix.DIGITS_REF
         images = mix.binary_data(ref)
     choose, settings_col = st.columns([2, 3], gap="large")

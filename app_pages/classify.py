@@ -82,7 +82,10 @@ def main() -> None:
     try:
         result = sel.classified(source, rows)
     except DataError as err:
-        st.error(f"**{state.quoted(rows_name)}** can't be used. {err}", icon=":material/error:")
+        st.error(
+            f"**{state.quoted(rows_name)}** can't be used. {state.safe_prose(err)}",
+            icon=":material/error:",
+        )
         return
     except Exception:  # a bug in reading, not the user's fault
         inputs.unexpected(rows_name)
@@ -91,7 +94,7 @@ def main() -> None:
     if result.extra and ps["rows"] == "upload":
         notes.append(
             "Not used by the model, kept in the results: "
-            + ", ".join(inputs.inert(c) for c in result.extra)
+            + ", ".join(state.plain(c, 40) for c in result.extra)
             + "."
         )
     if notes and ps["rows"] == "upload":

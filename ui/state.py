@@ -103,15 +103,35 @@ def split_features(text: str) -> tuple[str, ...]:
     return tuple(piece for piece in text.split(",") if piece.strip())[:MAX_LINK_FEATURES]
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:=-])")
+#: Characters that could make Markdown out of plain text: links and images need brackets,
+#: colour directives brackets too, LaTeX dollars, HTML angle brackets; emphasis and code are
+#: escaped so a name reads as itself. ``://`` and ``www.`` get an invisible word joiner
+#: (U+2060) so that no bare address becomes a link either (GitHub-flavoured Markdown links
+#: them after escapes are resolved, so a backslash would not do).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~])")
+#: The ones that make active content (links, images, HTML, LaTeX, colour directives).
+_MARKDOWN_ACTIVE = re.compile(r"([\\\[\]<>$])")
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
 
 
-def plain(text: str, limit: int = 80) -> str:
-    """Text from a link or a file, shortened and escaped so that Markdown shows it as it is:
-    no link, image, emphasis, LaTeX, colour directive or HTML can come out of it."""
+def plain(text: str, limit: int | None = 80) -> str:
+    """Text from a link or a file, shortened (unless ``limit`` is None) and escaped so that
+    Markdown shows it as it is: no link, image, emphasis, LaTeX, colour directive or HTML can
+    come out of it."""
     text = " ".join(str(text).split())
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _AUTOLINK.sub(_WORD_JOINER, text)
+
+
+def safe_prose(text: str) -> str:
+    """A message that quotes a file or a link (an engine error, a check report), escaped so
+    that no link, image, HTML, LaTeX or colour directive can come out of it; ordinary
+    punctuation is left alone so the message reads as written."""
+    text = _MARKDOWN_ACTIVE.sub(r"\\\1", " ".join(str(text).split()))
+    return _AUTOLINK.sub(_WORD_JOINER, text)
 
 
 def quoted(text: str, limit: int = 60) -> str:

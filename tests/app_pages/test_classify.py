@@ -264,3 +264,20 @@ def test_a_plain_rerun_repeats_no_fit_and_no_predict(wine: AppTest, engine_calls
     assert_clean(at)
     assert len(results(at)) == 12
     assert sum(engine_calls.values()) == 0, engine_calls
+
+
+@pytest.mark.parametrize(
+    ("family", "dataset"), [("poisson", "counts"), ("bernoulli", "digits_binary")]
+)
+def test_a_typed_row_starts_as_a_value_the_family_takes(open_app, family, dataset) -> None:
+    at = open_app(PAGE, dataset=dataset, family=family, rows="typed").run()
+    assert_clean(at)
+    assert len(results(at)) == 1
+
+
+def test_a_typed_row_the_family_does_not_take_is_explained(open_app) -> None:
+    at = open_app(PAGE, dataset="counts", family="poisson", rows="typed", row="2.5").run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "suit the fitted model" in at.error[0].value
+    assert "fractional" in at.error[0].value

@@ -11,6 +11,7 @@ from engine.data import BUILTIN_NAMES, DataError, inspect_table, load_builtin
 from tests.app_pages.apptest import assert_clean, metrics, upload
 from tests.fixtures.bad_files import bad_csv_cases, good_csv_bytes
 from ui.components.picker import UNEXPECTED_ERROR
+from ui.state import safe_prose
 
 
 @pytest.fixture
@@ -140,9 +141,10 @@ def test_uploaded_table_is_kept_by_digest_not_in_session_state(app: AppTest) -> 
 
 
 def _expected_message(data: bytes) -> str:
+    """The engine's message, as the page writes it: escaped, since it quotes the file."""
     with pytest.raises(DataError) as info:
         inspect_table(data)
-    return str(info.value)
+    return safe_prose(str(info.value))
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from engine.data import DataError, inspect_table, load_builtin
 from engine.mixtures import PoissonMixture
 from tests.app_pages.apptest import assert_clean, charts, upload
 from tests.fixtures.bad_files import bad_csv_cases
+from ui.state import safe_prose
 
 PAGE = "app_pages/poisson.py"
 BAD = [pytest.param(data, id=case_id) for case_id, data, kind in bad_csv_cases() if kind == "error"]
@@ -136,7 +137,8 @@ def test_a_bad_upload_shows_its_message_and_no_traceback(app: AppTest, data: byt
     assert len(at.error) == 1
     with pytest.raises(DataError) as info:
         inspect_table(data)
-    assert str(info.value) in at.error[0].value
+    # As the page writes it: escaped, since the message quotes the file.
+    assert safe_prose(str(info.value)) in at.error[0].value
     # Back to the built-in data: the page works again.
     at.sidebar.radio(key="data.source").set_value("builtin").run()
     assert_clean(at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -219,3 +220,19 @@ def test_a_copied_link_opens_the_same_view_in_a_new_session(
         assert a == b, ([x for x in b if x not in a][:5], [x for x in a if x not in b][:5])
     finally:
         context.close()
+
+
+def test_a_hostile_link_makes_the_browser_fetch_nothing_from_elsewhere(
+    page, app_url: str, open_app: Callable, alerts: Callable
+) -> None:
+    # Markdown images and links in every parameter, pointing at another loopback address: were
+    # any rendered as Markdown, the browser would ask 127.0.0.2 for the image.
+    image, phish = "![x](http://127.0.0.2:9/b.png)", "[Session expired](http://127.0.0.2:9/)"
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    query = urllib.parse.urlencode({"dataset": phish, "features": image, "k": phish})
+    open_app(page, HOME.url_path, query)
+    assert alerts(page) == []
+    elsewhere = [url for url in asked if not url.startswith((app_url, "data:", "blob:"))]
+    assert elsewhere == []
+    assert page.locator('a[href*="127.0.0.2"], img[src*="127.0.0.2"]').count() == 0

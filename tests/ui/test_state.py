@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from ui.state import (
     plain,
     quoted,
     resolve_features,
+    safe_prose,
     to_query,
 )
 
@@ -49,7 +51,7 @@ def test_invalid_dataset_keeps_the_default_and_explains(dataset: str) -> None:
     ref, notes = parse_query({"dataset": dataset})
     assert ref.name == DEFAULT.name and ref.digest is None
     assert len(notes) == 1
-    assert "](" not in notes[0]  # escaped, so a Markdown link or image stays inert
+    assert not re.search(r"(?<!\\)\]\(", notes[0])  # escaped: a Markdown link stays inert
 
 
 def test_values_are_tidied_and_last_repeat_wins() -> None:
@@ -128,7 +130,15 @@ def test_resolve_features_stays_fast_on_a_hostile_link() -> None:
 
 
 def test_quoted_makes_markdown_inert() -> None:
-    assert quoted("![x](http://host/b.png)") == r"'\!\[x\]\(http\://host/b.png\)'"
+    assert quoted("![x](http://host/b.png)") == "'!\\[x\\](http:\u2060//host/b.png)'"
     assert quoted("nope") == "'nope'"
-    assert plain("$x$ :red[y] <b>") == r"\$x\$ \:red\[y\] \<b\>"
+    assert plain("$x$ :red[y] <b> www.x.org") == "\\$x\\$ :red\\[y\\] \\<b\\> www\u2060.x.org"
+    assert plain("a (b): c-d, e|f") == "a (b): c-d, e|f"  # ordinary prose is left as it is
     assert len(quoted("x" * 500)) < 70
+
+
+def test_safe_prose_defuses_links_but_keeps_the_message_as_written() -> None:
+    message = "Column '[log in](http://evil.example)' holds text; see x_train (a-b): $5 <b>"
+    shown = safe_prose(message)
+    assert not re.search(r"(?<!\\)\]\(", shown) and "http:\u2060//" in shown
+    assert "x_train (a-b):" in shown and r"\$5 \<b\>" in shown

@@ -239,6 +239,19 @@ def typed_row(text: str | None, n_columns: int) -> tuple[float, ...] | None:
     return values
 
 
+def typed_start(found: Model) -> tuple[float, ...]:
+    """A sensible row to start typing from: the mixture's mean, as a value the model's family
+    takes (rounded to a count for Poisson, to 0 or 1 for Bernoulli)."""
+    model = found.model
+    mean = np.asarray(model.weights_, dtype=np.float64) @ np.asarray(model.means_, dtype=np.float64)
+    family = family_name(model)
+    if family == "poisson":
+        mean = np.round(mean)
+    elif family == "bernoulli":
+        mean = (mean >= 0.5).astype(np.float64)
+    return tuple(float(v) for v in mean)
+
+
 def typed_text(values) -> str:
     """The link form of a typed row (inverse of :func:`typed_row`)."""
     return ",".join(f"{float(v):.6g}" for v in values)
@@ -281,14 +294,19 @@ def classified(source: ModelSource, rows: Rows) -> Classified:
     Raises
     ------
     DataError
-        The rows cannot be read, or lack a column the model was fitted on (named).
+        The rows cannot be read, lack a column the model was fitted on (named), or hold
+        values the model's family does not take (the message says which).
     """
     found = model(source)
     names = list(found.feature_names)
     frame = new_rows(rows, found.feature_names).frame
     X = engine_data.align_columns(frame, names).to_numpy(dtype=np.float64)
     extra = tuple(str(c) for c in frame.columns if str(c) not in names)
-    return Classified(frame, X, found.model.predict_proba(X), extra)
+    try:
+        proba = found.model.predict_proba(X)
+    except ValueError as err:  # values the family does not take (a fraction for Poisson, say)
+        raise DataError(f"These rows don't suit the fitted model. {err}") from None
+    return Classified(frame, X, proba, extra)
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL)

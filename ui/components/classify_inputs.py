@@ -75,7 +75,10 @@ def loaded_model() -> tuple[sel.ModelSource, sel.Model] | None:
         source = sel.ModelSource(file=sel.keep_file(upload.name, upload.getvalue()))
         found = sel.model(source)
     except DataError as err:
-        st.error(f"**{name}** can't be used as a model. {err}", icon=":material/error:")
+        st.error(
+            f"**{name}** can't be used as a model. {state.safe_prose(err)}",
+            icon=":material/error:",
+        )
         return None
     except Exception:  # a bug, not the file: log it and keep the app alive
         _LOG.exception("Unexpected error while loading %r", upload.name)
@@ -85,7 +88,10 @@ def loaded_model() -> tuple[sel.ModelSource, sel.Model] | None:
         )
         return None
     if not found.ok:
-        st.error(f"**{name}** can't be used as a model. {found.error}", icon=":material/error:")
+        st.error(
+            f"**{name}** can't be used as a model. {state.safe_prose(found.error)}",
+            icon=":material/error:",
+        )
         return None
     st.markdown(
         f"Loaded **{name}**: a {FAMILY_LABELS[found.family].split(' ')[0]} mixture with "
@@ -152,7 +158,8 @@ def new_rows(
             return sel.Rows(sel.keep_file(upload.name, upload.getvalue())), upload.name
         except DataError as err:
             st.error(
-                f"**{state.quoted(upload.name)}** can't be used. {err}", icon=":material/error:"
+                f"**{state.quoted(upload.name)}** can't be used. {state.safe_prose(err)}",
+                icon=":material/error:",
             )
             return None
     return typed_row(ps, found), "the typed row"
@@ -163,7 +170,7 @@ def typed_row(ps: state.PageState, found: sel.Model) -> sel.Rows:
     names = found.feature_names
     start = sel.typed_row(ps["row"], len(names))
     if start is None:
-        start = figs.mixture_mean(found.model.weights_, found.model.means_)
+        start = sel.typed_start(found)
     with st.form("classify.typed"):
         values = []
         for i in range(0, len(names), INPUTS_PER_LINE):
@@ -247,15 +254,6 @@ def where(ps: state.PageState, source: sel.ModelSource, found: sel.Model, result
         theme=None,
     )
     st.caption("Stars are the new rows, numbered as in the table; faint dots the training rows.")
-
-
-def inert(text: str, limit: int = 40) -> str:
-    """A column name from a file, shortened, with Markdown's special characters escaped (so it
-    reads as itself, not as a link or markup)."""
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in text).replace(
-        "\n", " "
-    )
 
 
 def unexpected(name: str) -> None:

@@ -118,7 +118,7 @@ def _read_new_upload(files) -> bool:
     try:
         ref = cdata.keep_upload(names, tuple(f.getvalue() for f in files))
     except DataError as exc:
-        st.error(f"**{shown}** can't be used. {exc}", icon=":material/error:")
+        st.error(f"**{shown}** can't be used. {state.safe_prose(exc)}", icon=":material/error:")
         return False
     except Exception:  # a bug in reading, not the user's fault: log it, keep the app alive
         _LOG.exception("Unexpected error while reading %r", names)
@@ -142,7 +142,9 @@ def _load(ref: state.DataRef) -> ChosenData | None:
         )
         state.update(upload_digest=None, upload_name=None, features=(), label=None)
     except DataError as exc:
-        st.error(f"The chosen data can't be loaded. {exc}", icon=":material/error:")
+        st.error(
+            f"The chosen data can't be loaded. {state.safe_prose(exc)}", icon=":material/error:"
+        )
         state.update(source="builtin", upload_digest=None, upload_name=None, features=())
     try:
         return cdata.chosen(state.data_ref())
@@ -246,7 +248,8 @@ def show_report(data: ChosenData) -> None:
     """What the file check found and changed: a warning if it dropped anything, else a note."""
     if not data.messages:
         return
-    lines = "\n".join(f"- {message}" for message in data.messages)
+    # The check's messages quote the file's own names and cells: shown as plain text.
+    lines = "\n".join(f"- {state.safe_prose(message)}" for message in data.messages)
     name = display_name(data)
     if data.changed:
         st.warning(f"**The check changed {name}:**\n{lines}", icon=":material/rule:")

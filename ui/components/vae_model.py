@@ -107,7 +107,7 @@ def open_model_file(ps: state.PageState) -> None:
         try:
             mref = cvae.open_model_file(file.name, file.getvalue())
         except ModelFileError as exc:
-            ss[_ERROR] = f"**{state.plain(file.name)}** was not loaded. {exc}"
+            ss[_ERROR] = f"**{state.plain(file.name)}** was not loaded. {state.safe_prose(exc)}"
         else:
             ps.set(model=vs.FILE_PREFIX + mref.digest)
     if ss.get(_ERROR):

@@ -219,11 +219,6 @@ def new_rows_figure(
     return style(fig, height=560)
 
 
-def mixture_mean(weights: np.ndarray, means: np.ndarray) -> np.ndarray:
-    """The mean of the whole mixture, ``sum_k w_k mu_k``: a neutral starting row, shape (D,)."""
-    return np.asarray(weights, dtype=np.float64) @ np.asarray(means, dtype=np.float64)
-
-
 def probability_columns(K: int) -> list[str]:
     """Names of the probability columns of :func:`results_table`."""
     return [f"P({component_name(j)})" for j in range(K)]

@@ -100,12 +100,6 @@ def test_new_rows_figure() -> None:
     assert not [t for t in bare.data if t.mode == "lines"]
 
 
-def test_mixture_mean() -> None:
-    np.testing.assert_allclose(
-        figs.mixture_mean(np.array([0.25, 0.75]), np.array([[0.0, 4.0], [4.0, 0.0]])), [3.0, 1.0]
-    )
-
-
 def test_components_table() -> None:
     out = figs.components_table(np.array([0.25, 0.75]), np.array([[0.0, 4.0], [4.0, 0.0]]), "ab")
     assert list(out.columns) == ["component", "weight", "a", "b"]
