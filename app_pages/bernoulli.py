@@ -87,8 +87,7 @@ def explain(settings: mix.FitSettings) -> None:
 
 
 def show_fit(fit: mix.Fit, run: mix.BinaryRun, animation, images, settings) -> None:
-    for message in fit.warnings:
-        st.warning(message, icon=":material/warning:")
+    fit_form.show_warnings(fit)
     left, right = st.columns([3, 1], gap="medium")
     with left:
         st.plotly_chart(animation, config={"displaylogo": False})

@@ -58,6 +58,8 @@ def main() -> None:
         st.caption(plane.note)
     run = cm.em_run(*run_of.key)
     if run.ok:
+        if run.degenerate:
+            views.show_degenerate(ps, run_of, run)
         last, fence = run.trace.n_steps - 1, views.least_sure_row(run)
         ps = views.declare(default, step=last, row=fence)
         views.follow(ps, "run", run_of.key, step=last, row=fence)

@@ -64,8 +64,7 @@ def explain(uniform: bool) -> None:
 
 
 def show_run(fit: mix.Fit, trace: figs.CountTrace, animation, truth: dict) -> None:
-    for message in fit.warnings:
-        st.warning(message, icon=":material/warning:")
+    fit_form.show_warnings(fit)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.plotly_chart(animation, config={"displaylogo": False})

@@ -4,6 +4,7 @@ from engine.errors import DegenerateFitError
 
 from .base import (
     BaseMixture,
+    DegeneracyWarning,
     Family,
     InitResult,
     StepRecord,
@@ -56,6 +57,7 @@ __all__ = [
     "BaseMixture",
     "BernoulliFamily",
     "BernoulliMixture",
+    "DegeneracyWarning",
     "DegenerateFitError",
     "Family",
     "GaussianFamily",

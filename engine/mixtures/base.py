@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import math
 import os
+import time
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +28,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
@@ -43,6 +47,33 @@ NK_EPS = 10 * np.finfo(np.float64).eps
 _N_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+
+
+class DegeneracyWarning(UserWarning):
+    """A fitted component degenerated (emptied, or shrank onto too few or collinear rows).
+
+    The fit itself went on, as scikit-learn's does: the component is held up only by
+    ``reg_covar`` (or is empty). The message names the component, the iteration and the fixes
+    to try; the fitted model lists such components in ``degenerate_components_``. Turn it into
+    an error with ``warnings.simplefilter("error", DegeneracyWarning)``.
+
+    Attributes
+    ----------
+    component : int
+        Index (from 0) of the degenerate component.
+    iteration : int
+        EM iteration at which it was first found degenerate.
+    advice : list of str
+        Fixes to try, in the order worth trying (as :class:`DegenerateFitError` gives them).
+    """
+
+    def __init__(
+        self, message: str, component: int = -1, iteration: int = 0, advice: Iterable[str] = ()
+    ):
+        super().__init__(message)
+        self.component = component
+        self.iteration = iteration
+        self.advice = list(advice)
 
 
 # --------------------------------------------------------------------------------------
@@ -159,11 +190,29 @@ class Family(ABC):
         """Log-density of a smoothing prior on the parameters (0 when there is none)."""
         return 0.0
 
-    def degenerate(
-        self, params: Params, nk: np.ndarray, scale: np.ndarray
-    ) -> tuple[int, str] | None:
-        """The first degenerate component as ``(k, reason)``, or None when all are sound."""
+    #: Whether :meth:`features`, :meth:`linear_form` and :meth:`params_from_stats` take a
+    #: per-component ``center`` (K, D) for numerically stable statistics (see :meth:`shifts`).
+    shiftable: bool = False
+
+    def shifts(self, params: Params) -> np.ndarray | None:
+        """Per-component centres (K, D) to gather statistics about, or None for shared features.
+
+        A family whose statistics are moments (the Gaussian's) returns its components' current
+        means when moments about one shared centre would cancel catastrophically.
+        """
         return None
+
+    def refine_centers(
+        self, nk: np.ndarray, sf: np.ndarray, center: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """For a shiftable family: the new means (K, D) when the statistics gathered about
+        ``center`` cancelled too much and must be gathered again about them; else None."""
+        return None
+
+    def degenerate(self, params: Params, nk: np.ndarray) -> list[tuple[int, str]]:
+        """Degenerate components as ``(k, reason)`` pairs (empty when all are sound)."""
+        empty = np.flatnonzero(nk < 1e-3)
+        return [(int(k), "is empty: no row gives it any weight") for k in empty]
 
     def advice(self) -> list[str]:
         return ["use fewer components", "try another seed or init method"]
@@ -190,6 +239,11 @@ def m_step(family: Family, X: np.ndarray, resp: np.ndarray) -> tuple[np.ndarray,
     """
     family.prepare(X)
     nk = resp.sum(axis=0)
+    if family.shiftable:
+        # two passes: the means first, then every statistic about its component's mean
+        centers = (resp.T @ X) / (nk + NK_EPS)[:, None]
+        sf = np.stack([family.features(X, centers[k]) @ resp[:, k] for k in range(resp.shape[1])])
+        return nk + NK_EPS, family.params_from_stats(nk, sf, centers)
     sf = resp.T @ family.features(X).T
     return nk + NK_EPS, family.params_from_stats(nk, sf)
 
@@ -260,8 +314,27 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
     """EM for a finite mixture, written once for every family.
 
     Subclasses name their hyperparameters in ``__init__`` (scikit-learn style) and build
-    their :class:`Family` in ``_family``.
+    their :class:`Family` in ``_family``. Hyperparameters are checked by scikit-learn's
+    declarative ``_parameter_constraints`` (an ``InvalidParameterError`` names the parameter,
+    what it accepts and what came).
     """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init_params": [StrOptions(set(INIT_METHODS))],
+        "weights_init": ["array-like", None],
+        "means_init": ["array-like", None],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "verbose_interval": [Interval(Integral, 1, None, closed="left")],
+        "uniform_weights": ["boolean"],
+        "record_history": ["boolean"],
+        "history_resp_cells": [Interval(Integral, 0, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -274,6 +347,9 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         weights_init=None,
         means_init=None,
         random_state=None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
         uniform_weights: bool = False,
         record_history: bool = False,
         history_resp_cells: int = 2_000_000,
@@ -286,6 +362,9 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         self.weights_init = weights_init
         self.means_init = means_init
         self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
         self.uniform_weights = uniform_weights
         self.record_history = record_history
         self.history_resp_cells = history_resp_cells
@@ -299,70 +378,58 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         """User-given starting parameters beyond weights and means (e.g. precisions)."""
         return {}
 
-    def _set_fitted(self, weights: np.ndarray, params: Params) -> None:
-        self.weights_ = weights
+    def _set_fitted(self, weights: np.ndarray, params: Params, dtype=np.float64) -> None:
+        # The fit runs in float64; the fitted arrays take the input's dtype, as scikit-learn's.
+        self.weights_ = weights.astype(dtype, copy=False)
         for name, value in params.items():
-            setattr(self, name + "_", value)
+            setattr(self, name + "_", value.astype(dtype, copy=False))
 
     def _get_fitted(self) -> Params:
         fam = self._family()
-        return {name: getattr(self, name + "_") for name in fam.param_names}
+        return {
+            name: np.asarray(getattr(self, name + "_"), dtype=np.float64)
+            for name in fam.param_names
+        }
 
     # -- validation ---------------------------------------------------------------------
 
     def _check_hyper(self) -> None:
-        def need(ok: bool, msg: str) -> None:
-            if not ok:
-                raise ValueError(msg)
-
-        need(
-            isinstance(self.n_components, int | np.integer) and self.n_components >= 1,
-            f"n_components must be a whole number of at least 1, got {self.n_components!r}.",
-        )
-        need(
-            isinstance(self.n_init, int | np.integer) and self.n_init >= 1,
-            f"n_init must be a whole number of at least 1, got {self.n_init!r}.",
-        )
-        need(
-            isinstance(self.max_iter, int | np.integer) and self.max_iter >= 0,
-            f"max_iter must be a whole number of at least 0, got {self.max_iter!r}.",
-        )
-        need(
-            isinstance(self.tol, int | float) and self.tol >= 0,
-            f"tol must be a number of at least 0, got {self.tol!r}.",
-        )
-        need(
-            self.init_params in INIT_METHODS,
-            f"init_params must be one of {', '.join(INIT_METHODS)}; got {self.init_params!r}.",
-        )
+        self._validate_params()
 
     def _check_inits(self, X: np.ndarray) -> None:
+        # scikit-learn's wording first (code written for it matches on it), then ours
         K, D = self.n_components, X.shape[1]
         if self.weights_init is not None:
             w = np.asarray(self.weights_init, dtype=np.float64)
             if w.shape != (K,):
                 raise ValueError(
-                    f"weights_init should have shape ({K},), one weight per component; "
-                    f"got shape {w.shape}."
+                    f"The parameter 'weights' should have the shape of ({K},), but got "
+                    f"{w.shape}: weights_init needs one weight per component."
                 )
-            if np.any(w < 0) or np.any(w > 1) or not np.isclose(w.sum(), 1.0, atol=1e-6):
+            if np.any(w < 0) or np.any(w > 1):
                 raise ValueError(
-                    "weights_init must be non-negative and sum to 1; "
-                    f"got values in [{w.min():.3g}, {w.max():.3g}] summing to {w.sum():.6g}."
+                    "The parameter 'weights' should be in the range [0, 1], but got "
+                    f"min value {w.min():.5f}, max value {w.max():.5f}."
+                )
+            if not np.isclose(w.sum(), 1.0, atol=1e-6):
+                raise ValueError(
+                    f"The parameter 'weights' should be normalized, but got sum(weights) = "
+                    f"{w.sum():.5f}: weights_init must sum to 1."
                 )
         if self.means_init is not None:
             m = np.asarray(self.means_init, dtype=np.float64)
             if m.shape != (K, D):
                 raise ValueError(
-                    f"means_init should have shape ({K}, {D}) (components x features); "
-                    f"got shape {m.shape}."
+                    f"The parameter 'means' should have the shape of ({K}, {D}), but got "
+                    f"{m.shape}: means_init is (components x features)."
                 )
 
     def _validate_X(self, X, reset: bool) -> np.ndarray:
+        """Validated rows, in float64 or float32 as given (other dtypes become float64)."""
         X = validate_data(
             self,
             X,
-            dtype=np.float64,
+            dtype=[np.float64, np.float32],
             ensure_min_samples=2 if reset else 1,
             reset=reset,
         )
@@ -385,6 +452,7 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         want_stats: bool = True,
         want_resp: bool = False,
         prev_resp: np.ndarray | None = None,
+        centers: np.ndarray | None = None,
     ):
         """One sweep over the rows: E-step, and optionally the M-step's statistics.
 
@@ -393,12 +461,17 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         (NumPy releases the GIL) and their sums are added in block order, so a fit gives the
         same numbers whatever the threads' timing.
 
+        With ``centers`` (K, D) (see :meth:`Family.shifts`), component ``k`` is scored and its
+        statistics are gathered on features of ``x - centers[k]``: moments about a point close
+        to the component's mean, so they do not cancel however far the data sit from one
+        another. This costs one feature block per component instead of one shared block.
+
         Returns
         -------
         loglik : float
             Total log-likelihood under ``weights``/``params``.
         nk, sf : ndarray (K,), ndarray (K, n_stats), or None
-            Sufficient statistics of the new responsibilities.
+            Sufficient statistics of the new responsibilities (about ``centers`` if given).
         resp : ndarray (n_samples, n_components) or None
         expected : float
             With ``prev_resp``: ``sum r_prev * (log w + log p)`` under these parameters,
@@ -406,17 +479,27 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         """
         n = X.shape[0]
         K = weights.shape[0]
-        W, c = fam.linear_form(params)
+        if centers is None:
+            W, c = fam.linear_form(params)
+        else:
+            W, c = fam.linear_form(params, centers)
         WT = np.ascontiguousarray(W.T)
         shift = (c + self._log_weights(weights))[:, None]
         resp_all = np.empty((n, K)) if want_resp else None
         # blocks whose temporaries stay around 4 MB
         step = max(1024, (1 << 19) // (W.shape[0] + K))
+        if centers is not None:
+            step = max(256, step // K)
 
         def block(start: int):
-            F = fam.features(X[start : start + step])  # (n_stats, rows)
-            stop = start + F.shape[1]
-            wlp = WT @ F  # (K, rows)
+            Xb = X[start : start + step]
+            if centers is None:
+                F = fam.features(Xb)  # (n_stats, rows)
+                wlp = WT @ F  # (K, rows)
+            else:
+                Fs = [fam.features(Xb, centers[k]) for k in range(K)]
+                wlp = np.stack([WT[k] @ Fs[k] for k in range(K)])
+            stop = start + wlp.shape[1]
             wlp += shift
             expected = 0.0
             if prev_resp is not None:
@@ -434,7 +517,8 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
                 resp_all[start:stop] = wlp.T
             if not want_stats:
                 return loglik, None, None, expected
-            return loglik, wlp.sum(axis=1), wlp @ F.T, expected
+            sf = wlp @ F.T if centers is None else np.stack([Fs[k] @ wlp[k] for k in range(K)])
+            return loglik, wlp.sum(axis=1), sf, expected
 
         starts = range(0, n, step)
         if len(starts) > 1 and _N_THREADS > 1:
@@ -492,26 +576,21 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         params.update(given)
         return weights, fam.complete_params(params)
 
-    def _m_update(self, fam: Family, nk_raw: np.ndarray, sf: np.ndarray):
+    def _m_update(self, fam: Family, nk_raw: np.ndarray, sf: np.ndarray, centers=None):
         nk = nk_raw + NK_EPS
-        params = fam.params_from_stats(nk_raw, sf)
+        if centers is None:
+            params = fam.params_from_stats(nk_raw, sf)
+        else:
+            params = fam.params_from_stats(nk_raw, sf, centers)
         weights = np.full(nk.shape[0], 1.0 / nk.shape[0]) if self.uniform_weights else nk / nk.sum()
         return nk, weights, params
 
-    def _check_degenerate(self, fam: Family, params, nk, scale, iteration: int) -> None:
-        bad = fam.degenerate(params, nk, scale)
-        if bad is None:
-            return
-        k, reason = bad
-        advice = fam.advice()
-        raise DegenerateFitError(
+    def _degeneracy_message(self, fam: Family, k: int, reason: str, iteration: int, nk) -> str:
+        return (
             f"Component {k + 1} of {self.n_components} {reason} at iteration {iteration} "
-            f"(it holds {nk[k]:.3g} points' worth of weight). To fix it: "
-            + "; ".join(advice)
-            + ".",
-            component=k,
-            iteration=iteration,
-            advice=advice,
+            f"(it holds {nk:.3g} points' worth of weight). To fix it: "
+            + "; ".join(fam.advice())
+            + "."
         )
 
     def _check_data_for_k(self, X: np.ndarray) -> None:
@@ -522,43 +601,44 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
                 f"n_samples = {n}: a mixture of {K} components needs at least {K} rows. "
                 "Use fewer components or more data."
             )
-        if K > 1:
-            # Distinct rows, counted through a fixed random projection (exact unless two
-            # distinct rows project to the same float, which only lowers the count).
-            proj = X @ np.random.default_rng(12345).standard_normal(X.shape[1])
-            n_distinct = np.unique(proj).shape[0]
-            if n_distinct < K:
-                n_distinct = np.unique(X, axis=0).shape[0]
-            if n_distinct < K:
-                raise DegenerateFitError(
-                    f"The data hold only {n_distinct} distinct row(s), fewer than the "
-                    f"{K} components asked for, so some components would collapse onto a "
-                    f"single point. Use at most {n_distinct} components.",
-                    component=n_distinct,
-                    iteration=0,
-                    advice=[f"use at most {n_distinct} components"],
-                )
 
-    def _run_one(self, fam, X, rng, init: int, scale) -> tuple[InitResult, list[StepRecord]]:
+    def _verbose(self, level: int, message: str) -> None:
+        if self.verbose >= level:
+            print(message)
+
+    def _run_one(
+        self, fam, X, rng, init: int, start=None, lower_bound: float = -np.inf
+    ) -> tuple[InitResult, list[StepRecord], dict[int, tuple[int, str, float]]]:
+        """One initialisation run to convergence (or ``max_iter``).
+
+        ``start`` is ``(weights, params)`` to continue from (``warm_start``), with the
+        ``lower_bound`` that run ended on. Also returns the degenerate components met, as
+        ``{k: (first iteration, reason, weight)}``.
+        """
         n = X.shape[0]
-        weights, params = self._initialize(fam, X, rng)
-        start = {"start_weights": weights, "start_params": params}
+        t_init = time.perf_counter()
+        self._verbose(1, f"Initialization {init}")
+        weights, params = start if start is not None else self._initialize(fam, X, rng)
+        start_ = {"start_weights": weights, "start_params": params}
         records: list[StepRecord] = []
+        bad: dict[int, tuple[int, str, float]] = {}
         record = self.record_history
         keep_resp = record and n * self.n_components * 2 * (self.max_iter + 1) <= max(
             self.history_resp_cells, 0
         )
-        lower_bound = -np.inf
         lower_bounds: list[float] = []
         converged = False
         n_iter = 0
         prev_resp = None
         if self.max_iter == 0:
-            return InitResult(init, lower_bound, 0, False, weights, params, [], **start), records
+            result = InitResult(init, lower_bound, 0, False, weights, params, [], **start_)
+            return result, records, bad
+        t_iter = time.perf_counter()
         for n_iter in range(1, self.max_iter + 1):
             prev_lower = lower_bound
+            centers = fam.shifts(params)
             loglik, nk_raw, sf, resp, expected = self._pass(
-                fam, X, weights, params, want_resp=record, prev_resp=prev_resp
+                fam, X, weights, params, want_resp=record, prev_resp=prev_resp, centers=centers
             )
             if not np.isfinite(loglik):
                 raise DegenerateFitError(
@@ -588,17 +668,52 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
                     )
                 )
                 prev_resp = resp
-            nk, weights, params = self._m_update(fam, nk_raw, sf)
-            self._check_degenerate(fam, params, nk, scale, n_iter)
+            if fam.shiftable:
+                again = fam.refine_centers(nk_raw, sf, centers)
+                if again is not None:  # the same E-step, statistics about the new means
+                    _, nk_raw, sf, _, _ = self._pass(fam, X, weights, params, centers=again)
+                    centers = again
+            try:
+                nk, weights, params = self._m_update(fam, nk_raw, sf, centers)
+            except DegenerateFitError as err:
+                err.iteration = n_iter
+                raise
+            for k, reason in fam.degenerate(params, nk):
+                bad.setdefault(k, (n_iter, reason, float(nk[k])))
             if record:
                 records.append(
                     StepRecord(n_iter, "M", weights, params, log_prior=fam.log_prior(params))
                 )
             lower_bound = loglik / n
             lower_bounds.append(lower_bound)
-            if abs(lower_bound - prev_lower) < self.tol:
+            change = lower_bound - prev_lower
+            if self.verbose and n_iter % self.verbose_interval == 0:
+                now = time.perf_counter()
+                self._verbose(
+                    1,
+                    f"  Iteration {n_iter}"
+                    + (
+                        f"\t time lapse {now - t_iter:.5f}s\t ll change {change:.5f}"
+                        if self.verbose >= 2
+                        else ""
+                    ),
+                )
+                t_iter = now
+            if abs(change) < self.tol:
                 converged = True
                 break
+        if self.verbose:  # scikit-learn's progress lines
+            verdict = "converged" if converged else "did not converge"
+            self._verbose(
+                1,
+                f"Initialization {verdict}."
+                + (
+                    f" time lapse {time.perf_counter() - t_init:.5f}s\t lower bound "
+                    f"{lower_bound:.5f}."
+                    if self.verbose >= 2
+                    else ""
+                ),
+            )
         if record:
             loglik, _, _, _, expected = self._pass(
                 fam, X, weights, params, want_stats=False, prev_resp=prev_resp
@@ -606,64 +721,92 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
             records[-1].log_likelihood = loglik
             records[-1].elbo = expected + entropy(prev_resp)
         result = InitResult(
-            init, lower_bound, n_iter, converged, weights, params, lower_bounds, **start
+            init, lower_bound, n_iter, converged, weights, params, lower_bounds, **start_
         )
-        return result, records
+        return result, records, bad
 
     def fit(self, X, y=None):
         """Estimate the mixture's parameters by EM, keeping the best of ``n_init`` starts.
 
+        With ``warm_start`` and a fitted model, one run continues from the fitted parameters
+        (and ``n_init`` is ignored), as in scikit-learn.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            float32 input gives float32 parameters and scores; the EM runs in float64.
         y : ignored
 
         Returns
         -------
         self
+
+        Warns
+        -----
+        DegeneracyWarning
+            For each component of the kept fit that degenerated (see
+            ``degenerate_components_``).
         """
         self._check_hyper()
-        X = self._validate_X(X, reset=True)
+        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        X_in = self._validate_X(X, reset=do_init)
+        dtype = X_in.dtype
+        X = np.asarray(X_in, dtype=np.float64)
         self._check_inits(X)
         self._check_data_for_k(X)
         fam = self._family()
         fam.prepare(X)
         rng = check_random_state(self.random_state)
-        scale = X.var(axis=0)
+        n_init = self.n_init if do_init else 1
+        start, lower_bound = None, -np.inf
+        if not do_init:
+            start = (np.asarray(self.weights_, dtype=np.float64), self._get_fitted())
+            lower_bound = self.lower_bound_
 
         best: InitResult | None = None
         best_records: list[StepRecord] = []
+        best_bad: dict[int, tuple[int, str, float]] = {}
         results: list[InitResult] = []
         last_error: DegenerateFitError | None = None
-        for init in range(self.n_init):
+        for init in range(n_init):
             try:
-                result, records = self._run_one(fam, X, rng, init, scale)
+                result, records, bad = self._run_one(fam, X, rng, init, start, lower_bound)
             except DegenerateFitError as err:
                 last_error = err
                 results.append(InitResult(init, -np.inf, err.iteration, False, error=str(err)))
                 continue
             results.append(result)
             if best is None or result.lower_bound > best.lower_bound:
-                best, best_records = result, records
+                best, best_records, best_bad = result, records, bad
         if best is None:
             raise last_error
         if last_error is not None:
             n_bad = sum(r.error is not None for r in results)
             warnings.warn(
-                f"{n_bad} of {self.n_init} initialisations collapsed and were skipped; "
+                f"{n_bad} of {n_init} initialisations collapsed and were skipped; "
                 f"the first said: {last_error}",
                 ConvergenceWarning,
                 stacklevel=2,
             )
         if not best.converged and self.max_iter > 0:
             warnings.warn(
-                f"Best performing initialization did not converge after {best.n_iter} "
-                f"iterations (tol={self.tol:g}). Raise max_iter, loosen tol, try other "
-                "init parameters, or check for degenerate data.",
+                "Best performing initialization did not converge. Try different init "
+                "parameters, or increase max_iter, tol, or check for degenerate data. "
+                f"(It stopped after {best.n_iter} iterations with tol={self.tol:g}.)",
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        self._set_fitted(best.weights, best.params)
+        for k, (iteration, reason, weight) in sorted(best_bad.items()):
+            warnings.warn(
+                DegeneracyWarning(
+                    self._degeneracy_message(fam, k, reason, iteration, weight),
+                    component=k,
+                    iteration=iteration,
+                    advice=fam.advice(),
+                ),
+                stacklevel=2,
+            )
+        self._set_fitted(best.weights, best.params, dtype)
         self.converged_ = best.converged
         self.n_iter_ = best.n_iter
         self.lower_bound_ = best.lower_bound
@@ -671,6 +814,7 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         self.init_results_ = results
         self.best_init_ = best.init
         self.n_samples_fit_ = X.shape[0]
+        self.degenerate_components_ = np.array(sorted(best_bad), dtype=int)
         if self.record_history:
             self.history_ = best_records
             self._history_cache = None
@@ -709,13 +853,15 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
 
     def _weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
         fam = self._family()
-        return fam.log_prob(X, self._get_fitted()) + self._log_weights(self.weights_)
+        X = np.asarray(X, dtype=np.float64)
+        weights = np.asarray(self.weights_, dtype=np.float64)
+        return fam.log_prob(X, self._get_fitted()) + self._log_weights(weights)
 
     def score_samples(self, X) -> np.ndarray:
-        """Log-likelihood ``log p(x_n)`` of each row, shape (n_samples,)."""
+        """Log-likelihood ``log p(x_n)`` of each row, shape (n_samples,), in X's float dtype."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return log_normalize(self._weighted_log_prob(X))[0]
+        return log_normalize(self._weighted_log_prob(X))[0].astype(X.dtype, copy=False)
 
     def score(self, X, y=None) -> float:
         """Mean log-likelihood per row (nats)."""
@@ -725,7 +871,7 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         """Posterior probability of each component for each row, shape (n_samples, K)."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return log_normalize(self._weighted_log_prob(X))[1]
+        return log_normalize(self._weighted_log_prob(X))[1].astype(X.dtype, copy=False)
 
     def predict(self, X) -> np.ndarray:
         """Most probable component of each row, shape (n_samples,)."""
@@ -754,7 +900,7 @@ class BaseMixture(DensityMixin, BaseEstimator, ABC):
         params = self._get_fitted()
         X = np.vstack([fam.sample(params, k, int(c), rng) for k, c in enumerate(counts)])
         y = np.repeat(np.arange(len(counts)), counts)
-        return X, y
+        return X.astype(self.means_.dtype, copy=False), y
 
     # -- model choice -------------------------------------------------------------------
 

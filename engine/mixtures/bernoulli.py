@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from .base import NK_EPS, BaseMixture, Family
 
@@ -57,12 +60,6 @@ class BernoulliFamily(Family):
         p = params["means"][k]
         return (rng.random_sample((n, p.shape[0])) < p).astype(float)
 
-    def degenerate(self, params, nk, scale):
-        empty = np.flatnonzero(nk < 1e-3)
-        if empty.size:
-            return int(empty[0]), "is empty: no row gives it any weight"
-        return None
-
 
 class BernoulliMixture(BaseMixture):
     """A mixture of independent Bernoullis fitted by EM.
@@ -91,6 +88,9 @@ class BernoulliMixture(BaseMixture):
         weights_init=None,
         means_init=None,
         random_state=None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
         uniform_weights: bool = False,
         record_history: bool = False,
         history_resp_cells: int = 2_000_000,
@@ -104,16 +104,19 @@ class BernoulliMixture(BaseMixture):
             weights_init=weights_init,
             means_init=means_init,
             random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            verbose_interval=verbose_interval,
             uniform_weights=uniform_weights,
             record_history=record_history,
             history_resp_cells=history_resp_cells,
         )
         self.alpha = alpha
 
+    _parameter_constraints: dict = {
+        **BaseMixture._parameter_constraints,
+        "alpha": [Interval(Real, 0.0, None, closed="left")],
+    }
+
     def _family(self):
         return BernoulliFamily(self.alpha)
-
-    def _check_hyper(self):
-        super()._check_hyper()
-        if not isinstance(self.alpha, int | float) or self.alpha < 0:
-            raise ValueError(f"alpha must be a number of at least 0, got {self.alpha!r}.")

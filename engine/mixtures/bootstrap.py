@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 
 from engine.errors import DegenerateFitError
 
-from .base import BaseMixture
+from .base import BaseMixture, DegeneracyWarning
 from .gaussian import GaussianMixture
 
 
@@ -161,8 +161,9 @@ def bootstrap_draws(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
+                warnings.simplefilter("error", DegeneracyWarning)  # a collapsed refit fails
                 refit.fit(X_train[rows])
-        except (DegenerateFitError, ValueError) as err:
+        except (DegenerateFitError, DegeneracyWarning, ValueError) as err:
             n_failed += 1
             first_error = first_error or str(err)
             continue

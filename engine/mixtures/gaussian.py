@@ -7,9 +7,11 @@ compared with scikit-learn's run for run; the EM loop itself lives in :mod:`.bas
 from __future__ import annotations
 
 from functools import lru_cache
+from numbers import Real
 
 import numpy as np
 from scipy import linalg
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from engine.errors import DegenerateFitError
 
@@ -18,12 +20,14 @@ from .base import NK_EPS, BaseMixture, Family, m_step
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 LOG_2PI = float(np.log(2 * np.pi))
 
-#: Variance (in units of the data's own variance per feature) below which a component that
-#: holds too few rows for its covariance counts as collapsed. Raising ``reg_covar`` above
-#: this share of the data's variance is one way out.
-COLLAPSE_FEW = 1e-3
-#: Variance without ``reg_covar`` (same units) below which a covariance is singular.
+#: A covariance without ``reg_covar`` whose smallest eigenvalue is below this share of its
+#: largest is singular: its rows are identical or lie on a line or plane. Measured against
+#: the component's own spread, never the whole data's, so tight far-apart clusters are sound.
 COLLAPSE_SINGULAR = 1e-10
+#: Squared Mahalanobis distance from the shared centre to a component's mean beyond which its
+#: moments are gathered about its own previous mean (the shared-centre moments would lose
+#: about ``eps`` times this, relative, to cancellation).
+SHIFT_MAHALANOBIS = 1e4
 
 
 # --------------------------------------------------------------------------------------
@@ -81,7 +85,11 @@ def _not_pd(k: int) -> DegenerateFitError:
     ]
     return DegenerateFitError(
         f"{which} is not positive definite: the component collapsed onto a point or a "
-        "line (identical or collinear rows). To fix it: " + "; ".join(advice) + ".",
+        "line (identical or collinear rows). To fix it: " + "; ".join(advice) + ". "
+        # scikit-learn's own words, so code that matches on them keeps working
+        "(Fitting the mixture model failed because some components have ill-defined "
+        "empirical covariance (for instance caused by singleton or collapsed samples). Try "
+        "to decrease the number of components, increase reg_covar, or scale the input data.)",
         component=max(k, 0),
         advice=advice,
     )
@@ -205,6 +213,7 @@ class GaussianFamily(Family):
     """
 
     param_names = ("means", "covariances", "precisions_cholesky")
+    shiftable = True
 
     def __init__(self, covariance_type: str = "full", reg_covar: float = 1e-6):
         self.covariance_type = covariance_type
@@ -220,8 +229,11 @@ class GaussianFamily(Family):
     def _pairs(D: int) -> tuple[np.ndarray, np.ndarray]:
         return _triu(D)
 
-    def features(self, X):
-        XT = (X - self.center).T if self.center is not None else X.T
+    def features(self, X, center: np.ndarray | None = None):
+        """Features of rows ``X`` (n, D) about ``center`` (D,) (default: the shared centre)."""
+        if center is None:
+            center = self.center
+        XT = (X - center).T if center is not None else X.T
         D, n = XT.shape
         if self.covariance_type in ("full", "tied"):
             F = np.empty((D * (D + 1) // 2 + D, n))
@@ -244,10 +256,16 @@ class GaussianFamily(Family):
             X, params["means"], params["precisions_cholesky"], self.covariance_type
         )
 
-    def linear_form(self, params) -> tuple[np.ndarray, np.ndarray]:
-        """``W`` (n_stats, K) and ``c`` (K,) with ``log N(x | k) = F(x) . W_k + c_k``."""
+    def linear_form(self, params, center=None) -> tuple[np.ndarray, np.ndarray]:
+        """``W`` (n_stats, K) and ``c`` (K,) with ``log N(x | k) = F(x) . W_k + c_k``.
+
+        ``F`` is taken about ``center``: (D,) shared, (K, D) one per component, or None for
+        the shared centre.
+        """
+        if center is None:
+            center = self.center
         u = params["precisions_cholesky"]
-        mu = params["means"] - (self.center if self.center is not None else 0.0)
+        mu = params["means"] - (center if center is not None else 0.0)
         K, D = mu.shape
         ct = self.covariance_type
         if ct in ("full", "tied"):
@@ -268,26 +286,63 @@ class GaussianFamily(Family):
 
     # -- the M-step --------------------------------------------------------------------
 
-    def params_from_stats(self, nk, sf):
+    def shifts(self, params):
+        """Each component's mean, when moments about the shared centre would cancel.
+
+        The relative error of a covariance gathered about a point ``c`` is about ``eps`` times
+        the squared Mahalanobis distance from ``c`` to the component's mean; beyond
+        :data:`SHIFT_MAHALANOBIS` every component is gathered about its own current mean.
+        """
+        center = self.center if self.center is not None else 0.0
+        d = params["means"] - center
+        u = params["precisions_cholesky"]
+        ct = self.covariance_type
+        if ct == "full":
+            m = np.einsum("kd,kde->ke", d, u)
+        elif ct == "tied":
+            m = d @ u
+        elif ct == "diag":
+            m = d * u
+        else:
+            m = d * u[:, None]
+        if not np.all(np.isfinite(m)) or np.max(np.einsum("ke,ke->k", m, m)) > SHIFT_MAHALANOBIS:
+            return np.array(params["means"], dtype=np.float64)
+        return None
+
+    def _moments(self, nk, sf, center) -> tuple[np.ndarray, np.ndarray]:
+        """Means (relative to ``center``) and regularised covariances from the statistics.
+
+        The means are scikit-learn's, ``sum_n r_nk x_n / (N_k + 10 eps)``; the covariances are
+        the weighted scatter about them over ``N_k + 10 eps``, written as the scatter about
+        the weighted mean (``S2 - l l^T / N_k``, which loses nothing when ``center`` is close
+        to the mean) plus the exact, non-negative term that the ``10 eps`` shrinkage adds.
+        """
         nk_eps = nk + NK_EPS
         K = nk.shape[0]
-        if self.covariance_type == "spherical":
+        ct = self.covariance_type
+        if ct == "spherical":
             D = sf.shape[1] - 1
-        elif self.covariance_type == "diag":
+        elif ct == "diag":
             D = sf.shape[1] // 2
         else:
             D = int(round((-3 + np.sqrt(9 + 8 * sf.shape[1])) / 2))
+        c = np.zeros(D) if center is None else center
         lin = sf[:, -D:]
         quad = sf[:, :-D]
-        mu = lin / nk_eps[:, None]  # centred means
-        shrink = 2 * nk_eps - nk  # scatter about mu = S2 - (2 nk_eps - nk) mu mu^T
-        ct = self.covariance_type
+        mu = (lin - NK_EPS * c) / nk_eps[:, None]  # the shrunk mean, relative to center
+        nk_safe = np.where(nk > 0, nk, 1.0)
+        xw = lin / nk_safe[:, None] + c  # the weighted mean itself
+        tail = nk * (NK_EPS / nk_eps) ** 2  # scatter added by the shrinkage: tail * xw xw^T
         if ct in ("full", "tied"):
             iu, ju = self._pairs(D)
             s2 = np.empty((K, D, D))
             s2[:, iu, ju] = quad
             s2[:, ju, iu] = quad
-            scatter = s2 - shrink[:, None, None] * np.einsum("ki,kj->kij", mu, mu)
+            scatter = (
+                s2
+                - np.einsum("ki,kj->kij", lin, lin) / nk_safe[:, None, None]
+                + tail[:, None, None] * np.einsum("ki,kj->kij", xw, xw)
+            )
             if ct == "full":
                 cov = scatter / nk_eps[:, None, None]
                 cov[:, np.arange(D), np.arange(D)] += self.reg_covar
@@ -295,16 +350,60 @@ class GaussianFamily(Family):
                 cov = scatter.sum(axis=0) / nk_eps.sum()
                 cov.flat[:: D + 1] += self.reg_covar
         elif ct == "diag":
-            cov = (quad - shrink[:, None] * mu**2) / nk_eps[:, None] + self.reg_covar
+            scatter = quad - lin**2 / nk_safe[:, None] + tail[:, None] * xw**2
+            cov = scatter / nk_eps[:, None] + self.reg_covar
         else:
-            total = quad[:, 0] - shrink * np.einsum("kd,kd->k", mu, mu)
+            total = (
+                quad[:, 0]
+                - np.einsum("kd,kd->k", lin, lin) / nk_safe
+                + tail * np.einsum("kd,kd->k", xw, xw)
+            )
             cov = total / (nk_eps * D) + self.reg_covar
-        means = mu + (self.center if self.center is not None else 0.0)
+        return mu, cov
+
+    def params_from_stats(self, nk, sf, center=None):
+        """The M-step from statistics gathered about ``center`` (see :meth:`linear_form`)."""
+        if center is None:
+            center = self.center
+        mu, cov = self._moments(nk, sf, center)
+        means = mu + (center if center is not None else 0.0)
         return {
             "means": means,
             "covariances": cov,
-            "precisions_cholesky": precision_cholesky(cov, ct),
+            "precisions_cholesky": precision_cholesky(cov, self.covariance_type),
         }
+
+    def refine_centers(self, nk, sf, center=None):
+        """New means to gather the statistics about again, when these ones cancelled.
+
+        Moments about ``center`` lose about ``eps`` times the squared Mahalanobis distance
+        from ``center`` to the new mean (under the new covariance), relative. Beyond
+        :data:`SHIFT_MAHALANOBIS` (or when the covariance came out not positive definite)
+        this returns the new means, shape (K, D), for a second pass about them; else None.
+        """
+        if center is None:
+            center = self.center
+        mu, cov = self._moments(nk, sf, center)
+        ct = self.covariance_type
+        with np.errstate(all="ignore"):
+            if ct in ("full", "tied"):
+                covs = cov if ct == "full" else np.broadcast_to(cov, (mu.shape[0], *cov.shape))
+                try:
+                    chol = np.linalg.cholesky(covs)
+                except np.linalg.LinAlgError:
+                    chol = None
+                if chol is None:
+                    far = np.inf
+                else:
+                    y = np.linalg.solve(chol, mu[:, :, None])[:, :, 0]
+                    far = np.einsum("kd,kd->k", y, y).max()
+            elif ct == "diag":
+                far = (mu**2 / cov).sum(axis=1).max() if np.all(cov > 0) else np.inf
+            else:
+                far = ((mu**2).sum(axis=1) / cov).max() if np.all(cov > 0) else np.inf
+        if np.isfinite(far) and far <= SHIFT_MAHALANOBIS:
+            return None
+        return mu + (center if center is not None else 0.0)
 
     def complete_params(self, params):
         if "precisions_cholesky" not in params:
@@ -336,53 +435,65 @@ class GaussianFamily(Family):
             return rng.multivariate_normal(mean, cov, n)
         return mean + rng.standard_normal(size=(n, mean.shape[0])) * np.sqrt(cov[k])
 
-    def degenerate(self, params, nk, scale):
-        """The first degenerate component, if any.
+    def degenerate(self, params, nk):
+        """Degenerate components as ``(k, reason)`` pairs.
 
-        A component is degenerate when no row gives it weight, or when its variance in some
-        direction is tiny next to the data's own spread (held up only by ``reg_covar``) and
-        either it holds fewer rows' worth of weight than its covariance needs (D + 1 for full,
-        2 for diag and spherical) or its covariance without ``reg_covar`` is singular (its rows
-        are identical or lie on a line or plane). Variances are measured in units of each
-        feature's variance over the whole data, so a larger ``reg_covar`` is always a way out.
+        A component is degenerate when no row gives it weight, when it holds fewer rows' worth
+        of weight than its covariance needs (D + 1 for full, 2 for diag and spherical), or when
+        its covariance without ``reg_covar`` is singular next to its own largest variance (its
+        rows are identical or lie on a line or plane). Such a component is a density spike held
+        up only by ``reg_covar``. Nothing here depends on the whole data's spread, so tight,
+        far-apart clusters are sound.
         """
-        empty = np.flatnonzero(nk < 1e-3)
-        if empty.size:
-            return int(empty[0]), "is empty: no row gives it any weight"
-        unit = 1.0 / np.sqrt(np.where(scale > 0, scale, 1.0))
+        out = []
         ct = self.covariance_type
-        D = unit.shape[0]
         cov = params["covariances"]
+        D = params["means"].shape[1]
+        need = {"full": D + 1, "tied": 1, "diag": 2, "spherical": 2}[ct]
         if ct in ("full", "tied"):
             covs = cov if ct == "full" else cov[None]
-            eye = np.eye(D)
-            scaled = covs * np.outer(unit, unit)
-            smallest = np.linalg.eigvalsh(scaled)[:, 0]
-            smallest_raw = np.linalg.eigvalsh(scaled - self.reg_covar * eye * unit**2)[:, 0]
+            raw = np.linalg.eigvalsh(covs - self.reg_covar * np.eye(D))
+            lo, hi = raw[:, 0], raw[:, -1]
         else:
-            covs = cov if ct == "diag" else np.repeat(cov[:, None], D, axis=1)
-            smallest = (covs * unit**2).min(axis=1)
-            smallest_raw = ((covs - self.reg_covar) * unit**2).min(axis=1)
-        need = {"full": D + 1, "tied": 0, "diag": 2, "spherical": 2}[ct]
-        tiny = smallest < COLLAPSE_FEW
-        few = tiny & (nk[: len(smallest)] < need)
-        if np.any(few):
-            k = int(np.flatnonzero(few)[0])
-            return k, (
-                f"has collapsed onto {nk[k]:.2g} row(s): fewer than the {need} a "
-                f"{ct} covariance needs, so its spread shrank to the reg_covar floor"
-            )
-        singular = tiny & (smallest_raw < COLLAPSE_SINGULAR)
-        if np.any(singular):
-            k = int(np.flatnonzero(singular)[0])
-            return k, "has collapsed onto identical or collinear rows (its covariance is singular)"
-        return None
+            raw = (cov if ct == "diag" else cov[:, None]) - self.reg_covar
+            lo, hi = raw.min(axis=1), raw.max(axis=1)
+        singular = (hi <= 0) | (lo <= COLLAPSE_SINGULAR * hi)
+        if ct == "tied":  # the shared covariance is blamed on the lightest component
+            shared = bool(singular[0])
+            singular = np.zeros(nk.shape[0], dtype=bool)
+            singular[int(np.argmin(nk))] = shared
+        for k in range(nk.shape[0]):
+            if nk[k] < 1e-3:
+                out.append((k, "is empty: no row gives it any weight"))
+            elif nk[k] < need:
+                out.append(
+                    (
+                        k,
+                        f"has collapsed onto {nk[k]:.2g} row(s): fewer than the {need} a "
+                        f"{ct} covariance needs, so its spread is held up by reg_covar alone",
+                    )
+                )
+            elif singular[k]:
+                out.append(
+                    (
+                        k,
+                        "has collapsed onto identical or collinear rows (its covariance "
+                        "without reg_covar is singular)",
+                    )
+                )
+        return out
 
     def advice(self):
+        simpler = {
+            "full": ["use covariance_type='diag' or 'spherical'"],
+            "tied": ["use covariance_type='diag' or 'spherical'"],
+            "diag": ["use covariance_type='spherical'"],
+            "spherical": [],
+        }[self.covariance_type]
         return [
             "use fewer components",
             "raise reg_covar (try 1e-3 on standardised data)",
-            "use covariance_type='diag' or 'spherical'",
+            *simpler,
             "try another seed or init method",
         ]
 
@@ -405,6 +516,12 @@ class GaussianMixture(BaseMixture):
     weights_init, means_init, precisions_init : array-like, optional
         Starting values; given all three, a fit starts from exactly those.
     random_state : int, RandomState or None
+    warm_start : bool, default=False
+        Refit from the fitted parameters (one run; ``n_init`` ignored), as scikit-learn does.
+    verbose : int, default=0
+        1 prints each initialisation and every ``verbose_interval``-th iteration; 2 adds
+        timings and the change of the lower bound.
+    verbose_interval : int, default=10
     uniform_weights : bool, default=False
         Keep the mixing weights fixed at 1/K (the uniform-prior case).
     record_history : bool, default=False
@@ -420,7 +537,17 @@ class GaussianMixture(BaseMixture):
     means_ : (K, D)
     covariances_, precisions_cholesky_, precisions_
     converged_, n_iter_, lower_bound_, lower_bounds_, init_results_, history_
+    degenerate_components_ : ndarray of int
+        Components (from 0) of the kept fit that degenerated; each also gave a
+        :class:`~engine.mixtures.DegeneracyWarning`.
     """
+
+    _parameter_constraints: dict = {
+        **BaseMixture._parameter_constraints,
+        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "precisions_init": ["array-like", None],
+    }
 
     def __init__(
         self,
@@ -436,6 +563,9 @@ class GaussianMixture(BaseMixture):
         means_init=None,
         precisions_init=None,
         random_state=None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
         uniform_weights: bool = False,
         record_history: bool = False,
         history_resp_cells: int = 2_000_000,
@@ -449,6 +579,9 @@ class GaussianMixture(BaseMixture):
             weights_init=weights_init,
             means_init=means_init,
             random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            verbose_interval=verbose_interval,
             uniform_weights=uniform_weights,
             record_history=record_history,
             history_resp_cells=history_resp_cells,
@@ -460,38 +593,54 @@ class GaussianMixture(BaseMixture):
     def _family(self):
         return GaussianFamily(self.covariance_type, self.reg_covar)
 
-    def _check_hyper(self):
-        super()._check_hyper()
-        if self.covariance_type not in COVARIANCE_TYPES:
-            raise ValueError(
-                f"covariance_type must be one of {', '.join(COVARIANCE_TYPES)}; "
-                f"got {self.covariance_type!r}."
-            )
-        if not isinstance(self.reg_covar, int | float) or self.reg_covar < 0:
-            raise ValueError(f"reg_covar must be a number of at least 0, got {self.reg_covar!r}.")
-
     def _params_init(self, X):
         if self.precisions_init is None:
             return {}
         K, D = self.n_components, X.shape[1]
+        ct = self.covariance_type
         prec = np.asarray(self.precisions_init, dtype=np.float64)
-        expected = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[
-            self.covariance_type
-        ]
+        expected = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[ct]
         if prec.shape != expected:
             raise ValueError(
-                f"precisions_init for covariance_type={self.covariance_type!r} should have "
-                f"shape {expected}; got shape {prec.shape}."
+                f"The parameter '{ct} precision' should have the shape of {expected}, but got "
+                f"{prec.shape}: precisions_init for covariance_type={ct!r} is "
+                + {
+                    "full": "one D x D matrix per component.",
+                    "tied": "one D x D matrix shared by all components.",
+                    "diag": "one precision per component and feature.",
+                    "spherical": "one precision per component.",
+                }[ct]
+            )
+        if not np.all(np.isfinite(prec)):
+            raise ValueError(f"The parameter '{ct} precision' should be finite.")
+        if ct in ("full", "tied"):
+            for k, p in enumerate(prec if ct == "full" else prec[None]):
+                which = f" (component {k + 1})" if ct == "full" else ""
+                if not np.allclose(p, p.T, rtol=0, atol=1e-10 * max(np.abs(p).max(), 1e-300)):
+                    raise ValueError(
+                        f"'{ct} precision' should be symmetric, positive-definite: "
+                        f"precisions_init{which} is not symmetric."
+                    )
+                if np.linalg.eigvalsh(p)[0] <= 0:
+                    raise ValueError(
+                        f"'{ct} precision' should be symmetric, positive-definite: "
+                        f"precisions_init{which} has an eigenvalue of at most 0."
+                    )
+        elif np.any(prec <= 0):
+            raise ValueError(
+                f"'{ct} precision' should be positive: precisions_init has the value "
+                f"{prec.min():g}."
             )
         try:
-            chol = precision_cholesky_from_precisions(prec, self.covariance_type)
+            chol = precision_cholesky_from_precisions(prec, ct)
         except linalg.LinAlgError:
-            raise ValueError("precisions_init must be symmetric and positive definite.") from None
-        if not np.all(np.isfinite(chol)):
-            raise ValueError("precisions_init must be positive.")
+            raise ValueError(
+                f"'{ct} precision' should be symmetric, positive-definite: its Cholesky "
+                "factorisation failed."
+            ) from None
         return {
             "precisions_cholesky": chol,
-            "covariances": covariances_from_precision_cholesky(chol, self.covariance_type),
+            "covariances": covariances_from_precision_cholesky(chol, ct),
         }
 
     @property

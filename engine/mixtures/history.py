@@ -252,11 +252,17 @@ def responsibilities_at(
                 f"got {n} rows. Pass the training rows, or recorded=False."
             )
         return stored.astype(np.float64)
-    X = model._validate_X(X, reset=False)
+    X = np.asarray(model._validate_X(X, reset=False), dtype=np.float64)
     fam = model._family()
     fam.prepare(X)
     params = fam.complete_params(dict(history.params_at(s)))
     _, _, _, resp, _ = model._pass(
-        fam, X, np.asarray(history.weights[s]), params, want_stats=False, want_resp=True
+        fam,
+        np.asarray(X, dtype=np.float64),
+        np.asarray(history.weights[s]),
+        params,
+        want_stats=False,
+        want_resp=True,
+        centers=fam.shifts(params),
     )
     return resp

@@ -218,5 +218,6 @@ def load_mixture(data: bytes | str) -> tuple[BaseMixture, list[str]]:
     lb = fit.get("lower_bound")
     model.lower_bound_ = float(lb) if isinstance(lb, int | float) else float("nan")
     model.lower_bounds_ = []
+    model.degenerate_components_ = np.array([], dtype=int)
     model.n_features_in_ = D
     return model, list(names)

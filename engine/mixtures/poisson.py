@@ -60,12 +60,6 @@ class PoissonFamily(Family):
     def sample(self, params, k, n, rng):
         return rng.poisson(params["means"][k], size=(n, params["means"].shape[1])).astype(float)
 
-    def degenerate(self, params, nk, scale):
-        empty = np.flatnonzero(nk < 1e-3)
-        if empty.size:
-            return int(empty[0]), "is empty: no row gives it any weight"
-        return None
-
 
 class PoissonMixture(BaseMixture):
     """A mixture of independent Poissons fitted by EM.

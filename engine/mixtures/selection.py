@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 
 from engine.errors import DegenerateFitError
 
-from .base import aic, bic, entropy, icl
+from .base import DegeneracyWarning, aic, bic, entropy, icl
 from .gaussian import COVARIANCE_TYPES
 from .registry import FAMILIES, make_mixture
 
@@ -96,8 +96,9 @@ def compare(
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
+                    warnings.simplefilter("error", DegeneracyWarning)
                     model = make_mixture(family, int(k), **kw).fit(X)
-            except (DegenerateFitError, ValueError) as err:
+            except (DegenerateFitError, DegeneracyWarning, ValueError) as err:
                 row.update(
                     log_likelihood=np.nan,
                     n_parameters=np.nan,
@@ -142,10 +143,11 @@ def heldout_log_likelihood(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
+                warnings.simplefilter("error", DegeneracyWarning)
                 model = make_mixture(family, n_components, random_state=random_state, **params).fit(
                     X[train]
                 )
-        except (DegenerateFitError, ValueError):
+        except (DegenerateFitError, DegeneracyWarning, ValueError):
             return float("nan")
         total += float(model.score_samples(X[test]).sum())
         count += len(test)

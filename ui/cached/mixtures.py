@@ -29,7 +29,7 @@ import streamlit as st
 from sklearn.decomposition import PCA
 
 from engine.errors import DegenerateFitError
-from engine.mixtures import BaseMixture, compare, make_mixture
+from engine.mixtures import BaseMixture, DegeneracyWarning, compare, make_mixture
 from engine.mixtures.history import History, responsibilities_at
 from engine.mixtures.registry import REG_COVAR_OPTIONS, family_name
 from ui.cached import counts
@@ -94,6 +94,9 @@ class Fit:
 
     ``model`` is the fitted estimator (with ``history_`` when recorded); callers must not
     modify it. ``warnings`` are the engine's warnings (e.g. not converged), once each.
+    ``degenerate`` is the engine's :class:`~engine.mixtures.DegeneracyWarning` when a component
+    collapsed but the fit went on (as scikit-learn's does); ``advice`` then, or with ``error``
+    when the fit failed, lists the fixes to try.
     """
 
     model: BaseMixture | None
@@ -102,10 +105,16 @@ class Fit:
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    degenerate: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.model is not None
+
+    @property
+    def clean(self) -> bool:
+        """Fitted, with no collapsed component."""
+        return self.ok and self.degenerate is None
 
 
 def run_fit(X: np.ndarray, settings: FitSettings, **extra: Any) -> Fit:
@@ -121,7 +130,14 @@ def run_fit(X: np.ndarray, settings: FitSettings, **extra: Any) -> Fit:
     except ValueError as err:  # e.g. fewer rows than components, or values the family refuses
         return Fit(None, error=str(err))
     messages = tuple(dict.fromkeys(str(w.message) for w in caught))
-    return Fit(model, warnings=messages, seconds=time.perf_counter() - start)
+    collapsed = [w.message for w in caught if issubclass(w.category, DegeneracyWarning)]
+    return Fit(
+        model,
+        warnings=messages,
+        seconds=time.perf_counter() - start,
+        degenerate=str(collapsed[0]) if collapsed else None,
+        advice=tuple(getattr(collapsed[0], "advice", ())) if collapsed else (),
+    )
 
 
 def _values(ref: DataRef, columns: tuple[str, ...], pca: bool) -> np.ndarray:
@@ -200,6 +216,7 @@ class EMRun:
     error: str | None = None
     advice: tuple[str, ...] = ()
     seconds: float = 0.0
+    degenerate: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -267,6 +284,8 @@ def em_run(ref: DataRef, columns: tuple[str, ...], pca: bool, settings: FitSetti
         n_iter=int(model.n_iter_),
         warnings=result.warnings,
         seconds=result.seconds,
+        degenerate=result.degenerate,
+        advice=result.advice,
     )
 
 
@@ -376,7 +395,7 @@ def fixes(
     found = []
     for what, options in candidates:
         for option in options:
-            if fit(ref, columns, option, pca=pca).ok:
+            if fit(ref, columns, option, pca=pca).clean:
                 value = {
                     "reg_covar": f"{option.reg_covar:g}",
                     "K": option.k,

@@ -191,6 +191,17 @@ def _use(ps: state.PageState, option: FitSettings) -> None:
 
 def show_failure(ps: state.PageState, r: Run, run: cm.EMRun) -> None:
     st.error(f"**The fit collapsed.** {run.error}", icon=":material/error:")
+    offer_fixes(ps, r, run)
+
+
+def show_degenerate(ps: state.PageState, r: Run, run: cm.EMRun) -> None:
+    """A component collapsed but the fit went on: say which, and offer checked fixes."""
+    st.warning(f"**A component collapsed.** {run.degenerate}", icon=":material/warning:")
+    offer_fixes(ps, r, run)
+
+
+def offer_fixes(ps: state.PageState, r: Run, run: cm.EMRun) -> None:
+    """Buttons for the settings that fit without collapsing (each checked by fitting it)."""
     found = cm.fixes(r.ref, r.columns, r.pca, r.settings)
     if found:
         st.info(
@@ -224,7 +235,8 @@ def show_animation(r: Run, run: cm.EMRun, plane: cm.Plane):
             f"{len(run.steps) // 2} of them, evenly spread (first and last included)."
         )
     for message in run.warnings:
-        st.warning(message, icon=":material/warning:")
+        if message != run.degenerate:  # that one has its own box, with fixes
+            st.warning(message, icon=":material/warning:")
     for note in cm.run_notes(run, r.settings, plane.X):
         st.info(note, icon=":material/info:")
     left, right = st.columns([3, 2], gap="medium")

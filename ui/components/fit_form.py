@@ -147,3 +147,11 @@ def family_select(where, ps: state.PageState, families: Sequence[str]) -> None:
         key=ps.key("family"),
         disabled=len(families) == 1,
     )
+
+
+def show_warnings(fit) -> None:
+    """A fit's warnings (a collapsed component among them), then the fixes to try."""
+    for message in fit.warnings:
+        st.warning(message, icon=":material/warning:")
+    if fit.degenerate and fit.advice:
+        st.info("To try: " + "; ".join(fit.advice) + ".", icon=":material/build:")

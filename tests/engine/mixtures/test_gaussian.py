@@ -7,9 +7,11 @@ import pytest
 from scipy import special, stats
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
+from sklearn.utils._param_validation import InvalidParameterError
 
 from engine.mixtures import (
     COVARIANCE_TYPES,
+    DegeneracyWarning,
     DegenerateFitError,
     GaussianFamily,
     GaussianMixture,
@@ -241,41 +243,63 @@ def test_criteria_and_sampling(wine2):
     np.testing.assert_array_equal(gm.fit_predict(wine2), gm.predict(wine2))
 
 
-def test_collapse_onto_a_point_names_the_component_and_the_fix():
+def test_collapse_onto_a_point_warns_naming_the_component_and_the_fix():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(size=(60, 2)), [[40.0, 40.0]]])  # one far outlier
-    with pytest.raises(DegenerateFitError) as info:
-        GaussianMixture(2, random_state=0, init_params="kmeans").fit(X)
-    err = info.value
-    assert "Component" in str(err) and "reg_covar" in str(err)
-    assert str(err.component + 1) in str(err)
-    assert any("fewer components" in a for a in err.advice)
-    # each suggested fix works
-    GaussianMixture(2, random_state=0, reg_covar=1.0).fit(X)
-    GaussianMixture(1, random_state=0).fit(X)
+    with pytest.warns(DegeneracyWarning) as caught:
+        gm = GaussianMixture(2, random_state=0, init_params="kmeans").fit(X)
+    ours = [w for w in caught if issubclass(w.category, DegeneracyWarning)]
+    assert len(ours) == 1
+    message = str(ours[0].message)
+    k = int(gm.degenerate_components_[0])
+    assert f"Component {k + 1} of 2" in message and "iteration" in message
+    assert "reg_covar" in message and "fewer components" in message
+    assert gm.degenerate_components_.tolist() == [k]
+    assert ours[0].message.component == k and ours[0].message.iteration >= 1
+    assert any("fewer components" in a for a in ours[0].message.advice)
+    assert gm.means_[k] == pytest.approx([40.0, 40.0])  # scikit-learn's answer too
+    # fewer components is a sound fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegeneracyWarning)
+        assert GaussianMixture(1, random_state=0).fit(X).degenerate_components_.size == 0
 
 
-def test_identical_rows_in_a_cluster_are_caught():
+def test_identical_rows_in_a_cluster_are_flagged():
     rng = np.random.default_rng(1)
     X = np.vstack([rng.normal(size=(80, 2)), np.tile([[6.0, 6.0]], (30, 1))])
-    with pytest.raises(DegenerateFitError, match="identical or collinear"):
-        GaussianMixture(2, random_state=0).fit(X)
+    with pytest.warns(DegeneracyWarning, match="identical or collinear"):
+        gm = GaussianMixture(2, random_state=0).fit(X)
+    assert gm.degenerate_components_.size == 1
+
+
+def test_collapse_raises_only_where_sklearn_raises():
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 5, axis=0)
+    for ct in COVARIANCE_TYPES:  # collapsed components, no reg_covar: not PD in either
+        with pytest.raises(ValueError, match="ill-defined empirical covariance"):
+            SkGaussianMixture(10, reg_covar=0, covariance_type=ct, random_state=0).fit(X)
+        with pytest.raises(DegenerateFitError, match="reg_covar") as info:
+            GaussianMixture(10, reg_covar=0, covariance_type=ct, random_state=0).fit(X)
+        assert info.value.advice and "ill-defined empirical covariance" in str(info.value)
+        with pytest.warns(DegeneracyWarning):
+            gm = GaussianMixture(10, covariance_type=ct, random_state=0).fit(X)
+        assert gm.degenerate_components_.size > 0
 
 
 def test_more_components_than_distinct_rows():
     X = np.repeat([[1.0, 2.0], [3.0, 4.0]], 20, axis=0)
-    with pytest.raises(DegenerateFitError, match="2 distinct row"):
-        GaussianMixture(3, random_state=0).fit(X)
+    with pytest.warns(DegeneracyWarning, match="Component 3 of 3"):
+        gm = GaussianMixture(3, random_state=0).fit(X)
+    assert 2 in gm.degenerate_components_
     with pytest.raises(ValueError, match="n_samples"):
         GaussianMixture(5).fit(np.zeros((3, 2)) + np.arange(3)[:, None])
 
 
 def test_bad_hyperparameters_say_what_was_expected(wine2):
-    with pytest.raises(ValueError, match="covariance_type must be one of"):
+    with pytest.raises(InvalidParameterError, match="covariance_type"):
         GaussianMixture(2, covariance_type="banana").fit(wine2)
-    with pytest.raises(ValueError, match=r"means_init should have shape \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"'means' should have the shape of \(2, 2\)"):
         GaussianMixture(2, means_init=np.zeros((3, 2))).fit(wine2)
-    with pytest.raises(ValueError, match="precisions_init"):
+    with pytest.raises(ValueError, match="precision' should have the shape"):
         GaussianMixture(2, precisions_init=np.zeros((2, 3, 3))).fit(wine2)
 
 
