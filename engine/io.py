@@ -2,7 +2,8 @@
 
 Nothing here ever unpickles: a model file is data (numbers and a small JSON document), checked
 field by field before anything is built from it. Every problem with a file raises
-:class:`ModelFileError`, whose message is written for the person who chose the file.
+:class:`ModelFileError`, whose message is written for the person who chose the file; the loaders
+here also turn any other exception from a hostile file (deep nesting, wrong JSON types) into one.
 
 The VAE format lives in :mod:`engine.vae.io` (it needs torch); the functions below forward to it
 and import torch only when called, so that mixture code importing this module stays light.
@@ -70,4 +71,12 @@ def load_mixture(data: bytes | str) -> tuple[BaseMixture, list[str]]:
     :func:`engine.mixtures.io.load_mixture`."""
     from engine.mixtures.io import load_mixture as load
 
-    return load(data)
+    try:
+        return load(data)
+    except ModelFileError:
+        raise
+    except Exception:  # RecursionError, a wrong JSON type, an absurd number: never a traceback
+        raise ModelFileError(
+            "This file could not be read as a mixture model from this app; it may be damaged or "
+            "made by another program. Save the model again with this app (a .json file)."
+        ) from None

@@ -1,7 +1,8 @@
 """Built-in datasets and validated reading of user files.
 
-Everything here returns plain numeric arrays (float64) or raises :class:`DataError`, whose
-message is written for a person: what is wrong and what to do about it. Nothing here needs the
+Everything here returns plain numeric arrays (float64 tables; images kept as uint8 until the
+ones used are chosen, see :class:`ImageSet`) or raises :class:`DataError`, whose message is
+written for a person: what is wrong and what to do about it, whatever the bytes. Nothing here needs the
 network: the built-in datasets ship with scikit-learn or are generated from a seed.
 
 One module per subject:

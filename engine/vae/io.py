@@ -126,6 +126,18 @@ def from_bytes(data: bytes) -> VAE:
     data = bytes(data)
     if len(data) > MAX_FILE_BYTES:
         raise ModelFileError(_too_big(len(data)))
+    try:
+        return _from_bytes(data)
+    except ModelFileError:
+        raise
+    except Exception:  # RecursionError, MemoryError, a library's own error: never a traceback
+        raise ModelFileError(
+            "This file could not be read as a VAE model from this app; it may be damaged or "
+            "made by another program. Save the model again with this app (a .safetensors file)."
+        ) from None
+
+
+def _from_bytes(data: bytes) -> VAE:
     header = _read_header(data)
     config = _read_config(header.get("__metadata__"))
     expected = expected_shapes(config)
@@ -147,7 +159,13 @@ def from_bytes(data: bytes) -> VAE:
             raise ModelFileError(
                 f"Weight {name!r} contains NaN or infinite values; this model cannot be used."
             )
-        state[name] = t.to(torch.float32)
+        t = t.to(torch.float32)
+        if not torch.isfinite(t).all():  # float64 beyond float32's range (~3.4e38) becomes inf
+            raise ModelFileError(
+                f"Weight {name!r} holds values too large for 32-bit floats (beyond ±3.4e38); "
+                "this model cannot be used."
+            )
+        state[name] = t
     model = VAE(**config)
     model.load_state_dict(state, strict=True)
     return model.eval()
@@ -207,12 +225,7 @@ def _read_header(data: bytes) -> dict:
             "This is not a .safetensors model file from this app, or it is truncated "
             "(its header does not fit in the file)."
         )
-    try:
-        header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ModelFileError(
-            "The file header is not valid JSON: this is not a .safetensors model file."
-        ) from None
+    header = _json(data[8 : 8 + n], "The file header")
     if not isinstance(header, dict):
         raise ModelFileError("The file header is not a JSON object: not a .safetensors file.")
     return header
@@ -229,11 +242,28 @@ def _read_config(metadata: object) -> dict:
         raise ModelFileError(
             f"The file has format version {version!r}; this app reads version {FORMAT_VERSION}."
         )
+    config = metadata.get("config", "")
+    if not isinstance(config, str):
+        raise ModelFileError("The model config in the file must be a JSON text (a string).")
+    return validate_config(_json(config, "The model config in the file"))
+
+
+def _json(text: bytes | str, what: str) -> object:
+    """Parse JSON from a file, turning every failure into a :class:`ModelFileError`.
+
+    Besides malformed JSON this catches nesting deep enough to exhaust Python's recursion limit
+    and integers longer than Python converts (4,300 digits), both of which raise other errors.
+    """
     try:
-        config = json.loads(metadata.get("config", ""))
-    except (TypeError, json.JSONDecodeError):
-        raise ModelFileError("The model config in the file is not valid JSON.") from None
-    return validate_config(config)
+        return json.loads(text)
+    except RecursionError:
+        raise ModelFileError(f"{what} is nested too deeply to be a model file.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelFileError(
+            f"{what} is not valid JSON: this is not a model file from this app."
+        ) from None
+    except ValueError:  # e.g. an integer of thousands of digits
+        raise ModelFileError(f"{what} holds a number too long to be meaningful.") from None
 
 
 def validate_config(config: object) -> dict:
@@ -248,7 +278,9 @@ def validate_config(config: object) -> dict:
         raise ModelFileError("The model config must be a JSON object.")
     unknown = sorted(set(config) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
-        raise ModelFileError(f"The model config has unknown keys: {', '.join(unknown)}.")
+        shown = ", ".join(str(k)[:40] for k in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise ModelFileError(f"The model config has unknown keys: {shown}{more}.")
     missing = [k for k in _REQUIRED if k not in config]
     if missing:
         raise ModelFileError(f"The model config lacks: {', '.join(missing)}.")
@@ -256,7 +288,7 @@ def validate_config(config: object) -> dict:
     def whole(name: str, value: object, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ModelFileError(
-                f"Config {name} must be a whole number from {low} to {high}; got {value!r}."
+                f"Config {name} must be a whole number from {low} to {high}; got {_short(value)}."
             )
         return value
 
@@ -273,7 +305,7 @@ def validate_config(config: object) -> dict:
     if config["likelihood"] not in LIKELIHOODS:
         raise ModelFileError(
             f"Config likelihood must be one of {', '.join(LIKELIHOODS)}; "
-            f"got {config['likelihood']!r}."
+            f"got {_short(config['likelihood'])}."
         )
     out["likelihood"] = config["likelihood"]
     sigma = config.get("sigma", 0.1)
@@ -283,11 +315,13 @@ def validate_config(config: object) -> dict:
         or not isinstance(sigma, int | float)
         or not lo <= sigma <= hi  # also rejects NaN
     ):
-        raise ModelFileError(f"Config sigma must be a number from {lo:g} to {hi:g}; got {sigma!r}.")
+        raise ModelFileError(
+            f"Config sigma must be a number from {lo:g} to {hi:g}; got {_short(sigma)}."
+        )
     out["sigma"] = float(sigma)
     learn = config.get("learn_sigma", False)
     if not isinstance(learn, bool):
-        raise ModelFileError(f"Config learn_sigma must be true or false; got {learn!r}.")
+        raise ModelFileError(f"Config learn_sigma must be true or false; got {_short(learn)}.")
     out["learn_sigma"] = learn
     return out
 
@@ -312,12 +346,24 @@ def _check_tensor_entries(header: dict, expected: dict[str, tuple[int, ...]]) ->
         entry = header[name]
         if not isinstance(entry, dict):
             raise ModelFileError(f"The header entry for {name!r} is malformed.")
-        if entry.get("dtype") not in _FLOAT_DTYPES:
+        dtype = entry.get("dtype")
+        if not isinstance(dtype, str) or dtype not in _FLOAT_DTYPES:
             raise ModelFileError(
-                f"Weight {name!r} has dtype {entry.get('dtype')!r}; weights must be floating point."
+                f"Weight {name!r} has dtype {_short(dtype)}; weights must be floating point "
+                f"({', '.join(sorted(_FLOAT_DTYPES))})."
             )
         shape = entry.get("shape")
         if not isinstance(shape, list) or tuple(shape) != expected[name]:
             raise ModelFileError(
-                f"Weight {name!r} has shape {shape} but the config needs {list(expected[name])}."
+                f"Weight {name!r} has shape {_short(shape)} but the config needs "
+                f"{list(expected[name])}."
             )
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for messages about values read from a file."""
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # deep nesting, or an int too long to print
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

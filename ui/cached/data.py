@@ -290,14 +290,15 @@ def pixel_names(shape: tuple[int, int]) -> list[str]:
 
 
 def _table_of_images(images: ImageSet) -> tuple[pd.DataFrame, np.ndarray | None, str]:
-    X, y = images.X_train, images.y_train
-    note = ""
-    if len(X) > MAX_TABLE_IMAGES:
-        keep = np.sort(np.random.default_rng(0).choice(len(X), MAX_TABLE_IMAGES, replace=False))
-        X, y = X[keep], (None if y is None else y[keep])
+    """The training images as a table of pixels (at most :data:`MAX_TABLE_IMAGES`, chosen
+    before any pixel is converted from the file's bytes)."""
+    n, y, keep, note = images.n_train, images.y_train, None, ""
+    if n > MAX_TABLE_IMAGES:
+        keep = np.sort(np.random.default_rng(0).choice(n, MAX_TABLE_IMAGES, replace=False))
+        y = None if y is None else y[keep]
         note = f" The table pages use a fixed random {MAX_TABLE_IMAGES:,} of them."
-    frame = pd.DataFrame(np.asarray(X, dtype=np.float64), columns=pixel_names(images.shape))
-    return frame, y, note
+    X = images.pixels("train", keep, dtype=np.float64)
+    return pd.DataFrame(X, columns=pixel_names(images.shape)), y, note
 
 
 def _base(ref: DataRef) -> ChosenData:
@@ -443,46 +444,48 @@ def _subset(n: int, most: int, seed: int) -> np.ndarray:
 def split_images(
     images: ImageSet, name: str, max_train: int, max_test: int, min_images: int = 10
 ) -> Images:
-    """Hold out a share (unless the file has a test part) and cap both parts, with notes."""
+    """Hold out a share (unless the file has a test part) and cap both parts, with notes.
+
+    Rows are chosen on indices first; only the chosen images are converted (to float32) from
+    the file's own bytes, so a large file costs what the page keeps, not a float64 copy.
+    """
     notes: list[str] = []
-    X, y = images.X_train, images.y_train
-    if images.X_test is not None and len(images.X_test):
-        X_test, y_test = images.X_test, images.y_test
-        notes.append(f"The file's own {len(X_test):,} test images are held out.")
+    y = images.y_train
+    if images.n_test:
+        test_part, keep, out, n_test = "test", np.arange(images.n_train), None, images.n_test
+        notes.append(f"The file's own {n_test:,} test images are held out.")
     else:
-        if len(X) < min_images:
+        n = images.n_train
+        if n < min_images:
             raise DataError(
-                f"The file holds only {len(X)} image(s); at least {min_images} are needed, to "
+                f"The file holds only {n} image(s); at least {min_images} are needed, to "
                 "learn from some and test on others."
             )
-        order = np.random.default_rng(0).permutation(len(X))
-        n_out = max(2, int(round(HELDOUT_SHARE * len(X))))
+        order = np.random.default_rng(0).permutation(n)
+        n_out = max(2, int(round(HELDOUT_SHARE * n)))
         out, keep = np.sort(order[:n_out]), np.sort(order[n_out:])
-        X_test, y_test = X[out], (None if y is None else y[out])
-        X, y = X[keep], (None if y is None else y[keep])
+        test_part, n_test = "train", n_out
         notes.append(f"A random {HELDOUT_SHARE:.0%} of the images is held out for testing.")
-    train = _subset(len(X), max_train, 1)
-    if len(train) < len(X):
+    train = _subset(len(keep), max_train, 1)
+    if len(train) < len(keep):
         notes.append(
-            f"To stay quick on a CPU, a random {len(train):,} of the {len(X):,} training "
+            f"To stay quick on a CPU, a random {len(train):,} of the {len(keep):,} training "
             "images are used."
         )
-    test = _subset(len(X_test), max_test, 2)
-    if len(test) < len(X_test):
-        notes.append(f"The page scores a random {len(test):,} of the {len(X_test):,} test images.")
+    test = _subset(n_test, max_test, 2)
+    if len(test) < n_test:
+        notes.append(f"The page scores a random {len(test):,} of the {n_test:,} test images.")
+    test_rows = test if out is None else out[test]
 
-    def f32(a):
-        return np.ascontiguousarray(a, dtype=np.float32)
-
-    def i64(a):
-        return None if a is None else np.ascontiguousarray(np.asarray(a)[...], dtype=np.int64)
+    def labels(values, rows):
+        return None if values is None else np.ascontiguousarray(np.asarray(values)[rows], np.int64)
 
     return Images(
         name,
-        f32(X[train]),
-        None if y is None else i64(np.asarray(y)[train]),
-        f32(X_test[test]),
-        None if y_test is None else i64(np.asarray(y_test)[test]),
+        images.pixels("train", keep[train]),
+        labels(y, keep[train]),
+        images.pixels(test_part, test_rows),
+        labels(images.y_test if out is None else y, test_rows),
         tuple(images.shape),
         tuple(notes),
     )

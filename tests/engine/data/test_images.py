@@ -222,3 +222,34 @@ def test_object_npy_is_never_unpickled(tmp_path):
     with pytest.raises(DataError, match="Python objects"):
         read_images(buffer.getvalue())
     assert not flag.exists()
+
+
+def test_idx_pixels_stay_uint8_until_chosen(images):
+    result = read_images(gzip.compress(idx_images(images)))
+    assert result.raw_train.dtype == np.uint8 and not result.raw_train.flags.writeable
+    assert result.nbytes == images.nbytes
+    rows = np.array([4, 0, 2])
+    chosen = result.pixels("train", rows)
+    assert chosen.dtype == np.float32 and chosen.flags.writeable
+    np.testing.assert_allclose(chosen, result.X_train[rows], rtol=1e-6)
+    with pytest.raises(ValueError, match="no test part"):
+        result.pixels("test")
+
+
+def test_image_set_survives_pickling_as_streamlit_caches_it(images):
+    result = read_images(npz_bytes(x_train=images, y_train=np.arange(7), x_test=images[:2]))
+    copy = pickle.loads(pickle.dumps(result))
+    np.testing.assert_array_equal(copy.X_test, result.X_test)
+    assert (copy.shape, copy.source_format, copy.divisors) == (
+        result.shape,
+        result.source_format,
+        result.divisors,
+    )
+    assert not copy.raw_train.flags.writeable
+
+
+def test_csv_of_whole_pixel_values_is_stored_as_uint8(images):
+    lines = [",".join(map(str, [label, *img.ravel()])) for label, img in enumerate(images)]
+    result = read_images("\n".join(lines).encode())
+    assert result.raw_train.dtype == np.uint8
+    np.testing.assert_array_equal(result.X_train * 255, images.reshape(len(images), -1))

@@ -1,0 +1,1 @@
+"""Hostile files through the engine (issue 15)."""
