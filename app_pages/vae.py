@@ -60,7 +60,7 @@ def main() -> None:
         with data_col:
             images_block(ref)
         with form_col:
-            submitted, settings = vs.train_form(ps)
+            submitted, settings = vs.train_form(ps, ref)
     train_area = st.container()
     if submitted and settings is not None:
         trained = vm.train_live(settings, ref, train_area)

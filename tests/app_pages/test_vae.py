@@ -279,3 +279,18 @@ def test_a_rerun_repeats_no_model_work(
     at.run()
     assert_clean(at)
     assert sum(engine_calls.values()) == 0, engine_calls
+
+
+def test_a_run_far_beyond_the_machine_is_refused_with_what_to_change(
+    app: AppTest, engine_calls
+) -> None:
+    at = app.run()
+    engine_calls.clear()
+    at.text_input(key="vae.hidden").set_value("1024, 1024, 1024")
+    at.number_input(key="vae.epochs").set_value(2000)
+    at.number_input(key="vae.batch_size").set_value(1)
+    at.button(key="vae.train").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "minutes" in at.error[0].value
+    assert "fewer epochs" in at.error[0].value
+    assert engine_calls["encode"] == 0  # nothing was trained

@@ -283,6 +283,46 @@ def stored_run(mref: ModelRef) -> TrainedRun | None:
     return runs().get(mref) if mref.kind == "run" else None
 
 
+#: What one training run may cost on this machine: about ten minutes.
+MAX_TRAIN_SECONDS = 600
+#: The project's 2-core machine trains the default VAE at about 28,000 images per second on
+#: 784-pixel images (about 0.53 million weights, forward and backward): about 1.5e10
+#: weight-images per second; a third of that is assumed, to be safe under load. Each optimiser
+#: step costs at least about 0.3 ms, whatever its size.
+WEIGHT_IMAGES_PER_SECOND = 5e9
+SECONDS_PER_STEP = 3e-4
+
+
+def n_weights(input_dim: int, latent_dim: int, hidden_dims: tuple[int, ...]) -> int:
+    """Weights and biases of a VAE: encoder to ``2 * latent_dim``, decoder mirrored."""
+    widths = (input_dim, *hidden_dims)
+    encoder = sum((a + 1) * b for a, b in zip(widths, widths[1:], strict=False))
+    decoder_widths = (latent_dim, *reversed(hidden_dims), input_dim)
+    decoder = sum((a + 1) * b for a, b in zip(decoder_widths, decoder_widths[1:], strict=False))
+    return encoder + (widths[-1] + 1) * 2 * latent_dim + decoder
+
+
+def training_seconds(settings: TrainSettings, n_train: int, input_dim: int) -> float:
+    """A generous estimate of a run's seconds on this machine, from its work: images x epochs x
+    weights, plus a floor per optimiser step."""
+    weights = n_weights(input_dim, settings.latent_dim, tuple(settings.hidden_dims))
+    steps = settings.epochs * -(-n_train // settings.batch_size)
+    work = settings.epochs * n_train * weights
+    return work / WEIGHT_IMAGES_PER_SECOND + steps * SECONDS_PER_STEP
+
+
+def check_budget(settings: TrainSettings, ref: DataRef) -> None:
+    """Raise ValueError, with what to change, when a run would take far too long here."""
+    im = info(ref)
+    seconds = training_seconds(settings, im.n_train, im.input_dim)
+    if seconds > MAX_TRAIN_SECONDS:
+        raise ValueError(
+            f"This run would take about {seconds / 60:,.0f} minutes on this machine; a run may "
+            f"take about {MAX_TRAIN_SECONDS // 60} minutes. Use fewer epochs, a larger batch "
+            "or narrower hidden layers."
+        )
+
+
 def train(
     settings: TrainSettings,
     ref: DataRef,
@@ -297,6 +337,7 @@ def train(
     key = run_ref(settings, ref)
     if stored_run(key) is not None:
         return key
+    check_budget(settings, key.data)
     im = _inputs(key.data, settings.likelihood)
     model = ev.VAE(
         im.input_dim,

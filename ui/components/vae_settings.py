@@ -113,8 +113,9 @@ def train_settings(ps: state.PageState) -> cvae.TrainSettings:
     )
 
 
-def train_form(ps: state.PageState) -> tuple[bool, cvae.TrainSettings | None]:
-    """The training form. Returns (submitted, settings or None when they are invalid)."""
+def train_form(ps: state.PageState, ref) -> tuple[bool, cvae.TrainSettings | None]:
+    """The training form. Returns (submitted, settings or None when they are invalid or would
+    take longer than a run may here)."""
     st.subheader("2 · Train a VAE", divider="gray")
     with st.form("vae.form", border=False):
         st.radio(
@@ -154,9 +155,15 @@ def train_form(ps: state.PageState) -> tuple[bool, cvae.TrainSettings | None]:
             key=ps.key("warmup"),
             help="Epochs over which the KL weight rises from small to β; 0 is off.",
         )
+        st.caption(
+            f"A run may take about {cvae.MAX_TRAIN_SECONDS // 60} minutes of this machine "
+            "(epochs × images × network size); larger ones are refused with what to change."
+        )
         submitted = st.form_submit_button("Train", type="primary", key="vae.train")
     try:
-        return submitted, train_settings(ps)
+        settings = train_settings(ps)
+        cvae.check_budget(settings, ref)
+        return submitted, settings
     except ValueError as exc:
         if submitted:
             st.error(str(exc), icon=":material/error:")
