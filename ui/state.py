@@ -34,8 +34,6 @@ from engine.data import BUILTIN_NAMES
 PREFIX = "evx."
 SEED_MAX = 2**32 - 1
 SOURCES: tuple[str, ...] = ("builtin", "upload")
-#: The data choice's query parameters.
-DATA_KEYS: tuple[str, ...] = ("dataset", "features", "label")
 UPLOAD_PREFIX = "upload-"
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 #: Longest query value read; longer ones are ignored (a link is not a place for data).

@@ -17,7 +17,6 @@ import os
 import time
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -32,7 +31,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from engine.errors import DegenerateFitError
+from engine.errors import DegeneracyWarning, DegenerateFitError
 
 if TYPE_CHECKING:
     from .history import History
@@ -47,33 +46,6 @@ NK_EPS = 10 * np.finfo(np.float64).eps
 _N_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
-
-
-class DegeneracyWarning(UserWarning):
-    """A fitted component degenerated (emptied, or shrank onto too few or collinear rows).
-
-    The fit itself went on, as scikit-learn's does: the component is held up only by
-    ``reg_covar`` (or is empty). The message names the component, the iteration and the fixes
-    to try; the fitted model lists such components in ``degenerate_components_``. Turn it into
-    an error with ``warnings.simplefilter("error", DegeneracyWarning)``.
-
-    Attributes
-    ----------
-    component : int
-        Index (from 0) of the degenerate component.
-    iteration : int
-        EM iteration at which it was first found degenerate.
-    advice : list of str
-        Fixes to try, in the order worth trying (as :class:`DegenerateFitError` gives them).
-    """
-
-    def __init__(
-        self, message: str, component: int = -1, iteration: int = 0, advice: Iterable[str] = ()
-    ):
-        super().__init__(message)
-        self.component = component
-        self.iteration = iteration
-        self.advice = list(advice)
 
 
 # --------------------------------------------------------------------------------------

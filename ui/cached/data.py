@@ -18,7 +18,9 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,64 +92,76 @@ def digest_of(files: tuple[bytes, ...]) -> str:
     return h.hexdigest()
 
 
-class UploadStore:
-    """Uploaded files by digest, for every session of this server.
+class ExpiringStore:
+    """Values by key for every session of this server: bounded in total size (the least
+    recently used go first) and by age since last use; thread-safe. There is no way to list
+    what it holds: a key is needed to get a value back.
 
-    Bounded by total bytes (the least recently used go first) and by age since last use.
-    There is no way to list what it holds: a digest is needed to get a file back.
+    ``size(value)`` measures a value (1 by default: the bound is then a count).
     """
 
-    def __init__(self, max_bytes: int = STORE_MAX_BYTES, ttl: float = STORE_TTL_SECONDS):
-        self.max_bytes = max_bytes
-        self.ttl = ttl
+    def __init__(self, max_size: int, ttl: float, size: Callable[[Any], int] = lambda _: 1):
+        self.max_size, self.ttl, self._size = max_size, ttl, size
         self._lock = threading.Lock()
-        self._items: OrderedDict[str, tuple[Upload, float]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[Any, float]] = OrderedDict()
 
-    def put(self, upload: Upload) -> str:
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = (value, time.monotonic())
+            self._items.move_to_end(key)
+            now = time.monotonic()
+            for old in [k for k, (_, used) in self._items.items() if now - used > self.ttl]:
+                del self._items[old]
+            total = sum(self._size(v) for v, _ in self._items.values())
+            while total > self.max_size and self._items:
+                _, (gone, _) = self._items.popitem(last=False)
+                total -= self._size(gone)
+
+    def get(self, key: Hashable) -> Any | None:
+        """The value kept under ``key``, or None once it expired or was evicted."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            value, used = item
+            if time.monotonic() - used > self.ttl:
+                del self._items[key]
+                return None
+            self._items[key] = (value, time.monotonic())
+            self._items.move_to_end(key)
+            return value
+
+    def drop(self, key: Hashable) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    @property
+    def size(self) -> int:
+        """The total size of what is kept."""
+        with self._lock:
+            return sum(self._size(v) for v, _ in self._items.values())
+
+
+class UploadStore(ExpiringStore):
+    """Uploaded files by digest, bounded by their total bytes (see :class:`ExpiringStore`)."""
+
+    def __init__(self, max_bytes: int = STORE_MAX_BYTES, ttl: float = STORE_TTL_SECONDS):
+        super().__init__(max_bytes, ttl, size=lambda upload: upload.n_bytes)
+
+    def put(self, upload: Upload) -> str:  # type: ignore[override]
         """Keep ``upload``; returns its digest. A file larger than the whole store is refused."""
-        if upload.n_bytes > self.max_bytes:
+        if upload.n_bytes > self.max_size:
             raise DataError(
-                f"The file is larger than the {self.max_bytes // 2**20} MB this server keeps "
+                f"The file is larger than the {self.max_size // 2**20} MB this server keeps "
                 "for uploads. Upload a smaller sample of it."
             )
         digest = digest_of(upload.files)
-        with self._lock:
-            self._items[digest] = (upload, time.monotonic())
-            self._items.move_to_end(digest)
-            self._evict()
+        super().put(digest, upload)
         return digest
-
-    def get(self, digest: str) -> Upload | None:
-        """The upload with this digest, or None once it expired or was evicted."""
-        with self._lock:
-            item = self._items.get(digest)
-            if item is None:
-                return None
-            upload, used = item
-            if time.monotonic() - used > self.ttl:
-                del self._items[digest]
-                return None
-            self._items[digest] = (upload, time.monotonic())
-            self._items.move_to_end(digest)
-            return upload
-
-    def drop(self, digest: str) -> None:
-        with self._lock:
-            self._items.pop(digest, None)
-
-    def _evict(self) -> None:
-        now = time.monotonic()
-        for digest in [d for d, (_, used) in self._items.items() if now - used > self.ttl]:
-            del self._items[digest]
-        total = sum(u.n_bytes for u, _ in self._items.values())
-        while total > self.max_bytes and self._items:
-            _, (upload, _) = self._items.popitem(last=False)
-            total -= upload.n_bytes
 
     @property
     def n_bytes(self) -> int:
-        with self._lock:
-            return sum(u.n_bytes for u, _ in self._items.values())
+        return self.size
 
 
 @st.cache_resource(show_spinner=False)

@@ -23,9 +23,7 @@ Images
 from __future__ import annotations
 
 import inspect
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,38 +242,10 @@ class TrainedRun:
     seconds: float = 0.0
 
 
-class RunStore:
-    """Trained runs by (settings, images): the least recently used go first, and old ones expire."""
-
-    def __init__(self, most: int = MAX_RUNS, ttl: float = TTL_SECONDS):
-        self.most, self.ttl = most, ttl
-        self._lock = threading.Lock()
-        self._items: OrderedDict[ModelRef, tuple[TrainedRun, float]] = OrderedDict()
-
-    def put(self, key: ModelRef, run: TrainedRun) -> None:
-        with self._lock:
-            self._items[key] = (run, time.monotonic())
-            self._items.move_to_end(key)
-            while len(self._items) > self.most:
-                self._items.popitem(last=False)
-
-    def get(self, key: ModelRef) -> TrainedRun | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if time.monotonic() - item[1] > self.ttl:
-                del self._items[key]
-                return None
-            self._items[key] = (item[0], time.monotonic())
-            self._items.move_to_end(key)
-            return item[0]
-
-
 @st.cache_resource(show_spinner=False)
-def runs() -> RunStore:
+def runs() -> cdata.ExpiringStore:
     """The server's trained runs (shared by every session; it locks itself)."""
-    return RunStore()
+    return cdata.ExpiringStore(MAX_RUNS, TTL_SECONDS)  # at most MAX_RUNS runs
 
 
 def stored_run(mref: ModelRef) -> TrainedRun | None:

@@ -35,8 +35,6 @@ UNEXPECTED_ERROR = (
     "Please try another file, or save it again as a plain comma-separated CSV."
 )
 NO_LABEL = "(none)"
-#: What a page needs, and what it says when the chosen data is something else.
-NEEDS = ("table", "images", "counts", "binary")
 
 
 # --------------------------------------------------------------------------- pure helpers
